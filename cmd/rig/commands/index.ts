@@ -1,0 +1,9 @@
+/**
+ * The registry of command groups. Each group module exports `register(program)`; add one line here when
+ * a group works end to end. Order is the order `rig help` lists them.
+ */
+import type { Command } from 'commander';
+
+export type RegisterCommands = (program: Command) => void;
+
+export const commandGroups: RegisterCommands[] = [];
