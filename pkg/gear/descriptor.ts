@@ -13,6 +13,17 @@ import type { Envelope } from '../wire/envelope.ts';
 export interface PortSpec {
   name: string;
   summary: string;
+  /**
+   * What travels on the port, e.g. `iso8583/bytes`, `iso8583/message`, `http/request`; `any` (the
+   * default) matches everything. Scenario validation rejects a wire between two ports whose kinds differ.
+   */
+  carries?: string;
+  /**
+   * Input ports only: the output ports a message arriving here can lead to (default: all outputs).
+   * `[]` marks a sink-like input such as a listener's `reply`, which lets a scenario close a
+   * request/response loop (server.out → … → server.reply) without it counting as a cycle.
+   */
+  feeds?: string[];
 }
 
 /** Minimal structured logger a gear receives; the rack binds scenario/gear fields and masking. */
