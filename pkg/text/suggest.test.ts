@@ -8,6 +8,10 @@ describe('editDistance', () => {
     assert.equal(editDistance('', 'abc'), 3);
     assert.equal(editDistance('same', 'same'), 0);
   });
+  it('counts a swap of adjacent letters as one edit', () => {
+    assert.equal(editDistance('biuld', 'build'), 1);
+    assert.equal(editDistance('ab', 'ba'), 1);
+  });
 });
 
 describe('closestMatch', () => {

@@ -3,22 +3,28 @@
  * edit distance, or nothing when no candidate is close enough to be a plausible typo.
  */
 
-/** Levenshtein distance with a single reused row (O(min(a,b)) memory). */
+/**
+ * Edit distance counting insertions, deletions, substitutions and adjacent transpositions (optimal
+ * string alignment), since swapped letters ("biuld") are the most common typo of all.
+ */
 export function editDistance(a: string, b: string): number {
   if (a === b) return 0;
-  if (a.length < b.length) [a, b] = [b, a];
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  let before = new Array<number>(b.length + 1).fill(0);
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  let current = new Array<number>(b.length + 1).fill(0);
   for (let i = 1; i <= a.length; i++) {
-    let diagonal = row[0] as number;
-    row[0] = i;
+    current[0] = i;
     for (let j = 1; j <= b.length; j++) {
-      const above = row[j] as number;
       const cost = a.charCodeAt(i - 1) === b.charCodeAt(j - 1) ? 0 : 1;
-      row[j] = Math.min(above + 1, (row[j - 1] as number) + 1, diagonal + cost);
-      diagonal = above;
+      let best = Math.min((previous[j] as number) + 1, (current[j - 1] as number) + 1, (previous[j - 1] as number) + cost);
+      if (i > 1 && j > 1 && a.charCodeAt(i - 1) === b.charCodeAt(j - 2) && a.charCodeAt(i - 2) === b.charCodeAt(j - 1)) {
+        best = Math.min(best, (before[j - 2] as number) + 1);
+      }
+      current[j] = best;
     }
+    [before, previous, current] = [previous, current, before];
   }
-  return row[b.length] as number;
+  return previous[b.length] as number;
 }
 
 /** The closest candidate within a third of the word's length (at least 1, at most 3 edits). */
