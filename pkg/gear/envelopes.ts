@@ -1,0 +1,45 @@
+/**
+ * Building envelopes for gears: a fresh id and time, the gear as source, and the parent's trace,
+ * key, subject and headers carried forward so one payment stays one trace and one correlation.
+ * The host (rack, durable-flow activity, test harness) supplies the id generator.
+ */
+import type { Envelope } from '../wire/envelope.ts';
+
+export type EnvelopeInit = Partial<Envelope> & { parent?: Envelope };
+
+export interface EnvelopeFactoryOptions {
+  nextId: () => string;
+  scenario: string;
+  gearId: string;
+  /** e.g. `rack/r1`; the gear id is appended. */
+  sourcePrefix: string;
+  now?: () => Date;
+}
+
+export function envelopeFactory(options: EnvelopeFactoryOptions): (data: unknown, init?: EnvelopeInit) => Envelope {
+  const source = `${options.sourcePrefix}/gear/${options.gearId}`;
+  const now = options.now ?? (() => new Date());
+  return (data, init = {}) => {
+    const { parent, ...fields } = init;
+    const envelope: Envelope = {
+      id: options.nextId(),
+      type: fields.type ?? parent?.type ?? 'fluxrig.message',
+      source,
+      time: now().toISOString(),
+      data,
+      scenario: options.scenario,
+      gear: options.gearId,
+    };
+    const subject = fields.subject ?? parent?.subject;
+    if (subject !== undefined) envelope.subject = subject;
+    const key = fields.key ?? parent?.key;
+    if (key !== undefined) envelope.key = key;
+    const traceparent = fields.traceparent ?? parent?.traceparent;
+    if (traceparent !== undefined) envelope.traceparent = traceparent;
+    const contentType = fields.datacontenttype ?? (data instanceof Uint8Array ? 'application/octet-stream' : 'application/cbor');
+    envelope.datacontenttype = contentType;
+    if (parent?.headers || fields.headers) envelope.headers = { ...parent?.headers, ...fields.headers };
+    if (fields.port !== undefined) envelope.port = fields.port;
+    return envelope;
+  };
+}
