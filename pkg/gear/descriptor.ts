@@ -70,6 +70,11 @@ export interface GearDescriptor<Config = unknown> {
   inputs: PortSpec[];
   /** Every gear has an `error` output port; descriptors list it explicitly. */
   outputs: PortSpec[];
+  /**
+   * Ports that depend on config (a router's routes): when present, the catalogue and scenario checks use
+   * what it returns instead of the static `inputs` / `outputs`.
+   */
+  portsFor?(config: Config): { inputs?: PortSpec[]; outputs?: PortSpec[] };
   /** Pure gears (no I/O, no clock) can run as Temporal local activities and test without servers. */
   pure: boolean;
   create(config: Config, context: GearContext): GearInstance;

@@ -10,6 +10,18 @@ import { splitPortRef, wireName, type Scenario } from './model.ts';
 import { formatPath, type Problem } from './problems.ts';
 
 export type Catalogue = ReadonlyMap<string, GearDescriptor>;
+
+/** A gear's ports as configured: its type plus inputs/outputs (from `portsFor` when it has one). */
+export interface GearPorts {
+  type: string;
+  inputs: PortSpec[];
+  outputs: PortSpec[];
+}
+
+export function portsOf(descriptor: GearDescriptor, config: unknown): GearPorts {
+  const dynamic = descriptor.portsFor?.(config);
+  return { type: descriptor.type, inputs: dynamic?.inputs ?? descriptor.inputs, outputs: dynamic?.outputs ?? descriptor.outputs };
+}
 type Locate = (path: ReadonlyArray<PropertyKey>) => string;
 
 export function catalogueOf(descriptors: Iterable<GearDescriptor>): Catalogue {
@@ -21,7 +33,7 @@ export function checkGraph(scenario: Scenario, catalogue: Catalogue, locate: Loc
   const report = (path: ReadonlyArray<PropertyKey>, message: string, hint?: string) =>
     problems.push({ where: locate(path), path: formatPath(path), message, ...(hint ? { hint } : {}) });
 
-  const gears = new Map<string, GearDescriptor | undefined>();
+  const gears = new Map<string, GearPorts | undefined>();
   scenario.gears.forEach((gear, index) => {
     if (gears.has(gear.id)) report(['gears', index, 'id'], `duplicate gear id "${gear.id}"`);
     const descriptor = catalogue.get(gear.type);
@@ -36,6 +48,8 @@ export function checkGraph(scenario: Scenario, catalogue: Catalogue, locate: Loc
         const keys = issue.code === 'unrecognized_keys' ? issue.keys.map((key) => [...issue.path, key]) : [issue.path];
         for (const key of keys) report(['gears', index, 'config', ...key], issue.code === 'unrecognized_keys' ? 'unknown config key' : issue.message);
       }
+    } else {
+      gears.set(gear.id, portsOf(descriptor, config.data));
     }
   });
 
@@ -72,7 +86,7 @@ export function checkGraph(scenario: Scenario, catalogue: Catalogue, locate: Loc
 function resolvePort(
   ref: string,
   side: 'inputs' | 'outputs',
-  gears: Map<string, GearDescriptor | undefined>,
+  gears: Map<string, GearPorts | undefined>,
   report: (message: string, hint?: string) => void,
 ): PortSpec | undefined {
   const { gear, port } = splitPortRef(ref);
@@ -102,7 +116,7 @@ function kindsMatch(from: PortSpec, to: PortSpec): boolean {
  * Depth-first search over port nodes: `gear.out` → (wire) → `gear.in` → (feeds) → `gear.out`.
  * Returns the first cycle as a list of port refs, or undefined.
  */
-export function findPortCycle(scenario: Scenario, gears: Map<string, GearDescriptor | undefined>): string[] | undefined {
+export function findPortCycle(scenario: Scenario, gears: Map<string, GearPorts | undefined>): string[] | undefined {
   const next = new Map<string, string[]>();
   const link = (from: string, to: string) => {
     const list = next.get(from);

@@ -9,7 +9,7 @@ import { parseScenarioText, readScenarioFile, validateScenarioValue, type Parsed
 import type { Problem } from './problems.ts';
 
 export * from './model.ts';
-export { catalogueOf, checkGraph, findPortCycle, type Catalogue } from './graph.ts';
+export { catalogueOf, checkGraph, findPortCycle, portsOf, type Catalogue, type GearPorts } from './graph.ts';
 export { parseScenarioText, readScenarioFile, validateScenarioValue } from './parse.ts';
 export { describeProblem, problemsError, type Problem } from './problems.ts';
 export { diffScenarios, type ScenarioDiff } from './diff.ts';
