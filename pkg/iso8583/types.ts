@@ -120,7 +120,16 @@ export interface FieldDoc {
   subfields?: SubfieldsDoc;
   /** Notes, e.g. deviations from another implementation. Not used by the codec. */
   note?: string;
+  /**
+   * Masking in pretty prints, logs and telemetry (pkg/iso8583/mask.ts): `pan` (first 6/last 4), `track1`,
+   * `track2` (PAN masked, rest starred), `secret` or `true` (all starred), `false` (turn a default off).
+   * Not used by the codec. Keep in the JSON Schema.
+   */
+  sensitive?: Sensitivity | boolean;
 }
+
+/** How mask.ts hides a value marked `sensitive`. */
+export type Sensitivity = 'pan' | 'track1' | 'track2' | 'secret';
 
 export type SubfieldsDoc = PositionalSubfieldsDoc | BitmapSubfieldsDoc | TlvSubfieldsDoc;
 
@@ -151,7 +160,7 @@ export interface TlvSubfieldsDoc {
   /** Tag dictionary used to name tags in pretty prints (`emv`). */
   dictionary?: 'emv';
   /** Per-tag subfields (nested TLV or positional), keyed by tag text. */
-  tags?: Record<string, { description?: string; subfields?: SubfieldsDoc }>;
+  tags?: Record<string, { description?: string; subfields?: SubfieldsDoc; sensitive?: Sensitivity | boolean }>;
 }
 
 export interface SpecDocument {
