@@ -1,0 +1,199 @@
+/*
+ * jPOS oracle for fluxrig: a line-oriented stdin/stdout process around jPOS's stock 1987 packagers.
+ *
+ * What it is for: letting fluxrig's TypeScript tests and benchmark ask an independent, widely deployed
+ * ISO 8583 implementation how it reads and writes the same bytes. One process serves a whole batch.
+ * What it must never do: adapt jPOS to fluxrig. The packagers are used exactly as jPOS ships them; any
+ * difference between the two codecs must show up in the test, not be smoothed over here.
+ *
+ * Usage (spec is "ascii" = ISO87APackager or "binary" = ISO87BPackager):
+ *   unpack SPEC      stdin: one hex message per line  -> stdout: {"mti":"0200","fields":{"2":"..."}} per line
+ *   pack SPEC        stdin: one such JSON per line     -> stdout: {"hex":"..."} per line
+ *   describe SPEC    stdout: one JSON line per field: number, packager class, max length, binary or not
+ *   bench SPEC HEX [warmupMs] [measureMs]
+ *                    unpack+pack of HEX in one thread -> {"impl":"jpos","spec":SPEC,"ops_per_sec":N,...}
+ * A line that fails answers {"error":"..."} so one bad message never desynchronises the batch.
+ *
+ * Field values in JSON: text fields as jPOS returns them (getString), binary fields (ISOBinaryField, e.g. DE 52
+ * and DE 64) as upper-case hex. Field 0 (MTI) is "mti"; the bitmap (field 1) is implied by the field set.
+ */
+package dev.fluxrig.interop;
+
+import com.google.gson.Gson;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.jpos.iso.ISOBasePackager;
+import org.jpos.iso.ISOBinaryField;
+import org.jpos.iso.ISOComponent;
+import org.jpos.iso.ISOFieldPackager;
+import org.jpos.iso.ISOMsg;
+import org.jpos.iso.ISOUtil;
+import org.jpos.iso.packager.ISO87APackager;
+import org.jpos.iso.packager.ISO87BPackager;
+
+public final class Harness {
+    private static final Gson GSON = new Gson();
+
+    private Harness() {}
+
+    public static void main(String[] args) throws Exception {
+        if (args.length < 2) {
+            System.err.println("usage: Harness unpack|pack|describe|bench ascii|binary [HEX warmupMs measureMs]");
+            System.exit(2);
+        }
+        ISOBasePackager packager = packagerFor(args[1]);
+        PrintStream out = new PrintStream(System.out, false, StandardCharsets.UTF_8);
+        switch (args[0]) {
+            case "unpack" -> eachLine(out, line -> unpackToJson(packager, ISOUtil.hex2byte(line)));
+            case "pack" -> eachLine(out, line -> {
+                JsonObject answer = new JsonObject();
+                answer.addProperty("hex", ISOUtil.hexString(packFromJson(packager, JsonParser.parseString(line).getAsJsonObject())));
+                return GSON.toJson(answer);
+            });
+            case "describe" -> describe(packager, out);
+            case "bench" -> {
+                if (args.length < 3) throw new IllegalArgumentException("bench needs the message hex");
+                long warmupMs = args.length > 3 ? Long.parseLong(args[3]) : 2000;
+                long measureMs = args.length > 4 ? Long.parseLong(args[4]) : 3000;
+                out.println(bench(packager, args[1], ISOUtil.hex2byte(args[2]), warmupMs, measureMs));
+            }
+            default -> {
+                System.err.println("unknown mode: " + args[0]);
+                System.exit(2);
+            }
+        }
+        out.flush();
+    }
+
+    static ISOBasePackager packagerFor(String spec) {
+        return switch (spec) {
+            case "ascii" -> new ISO87APackager();
+            case "binary" -> new ISO87BPackager();
+            default -> throw new IllegalArgumentException("spec must be ascii or binary, got " + spec);
+        };
+    }
+
+    interface LineHandler {
+        String handle(String line) throws Exception;
+    }
+
+    /** Answers every non-empty stdin line with exactly one stdout line, in order, flushing after each. */
+    static void eachLine(PrintStream out, LineHandler handler) throws Exception {
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        for (String line; (line = in.readLine()) != null; ) {
+            line = line.trim();
+            if (line.isEmpty()) continue;
+            String answer;
+            try {
+                answer = handler.handle(line);
+            } catch (Exception e) {
+                JsonObject error = new JsonObject();
+                error.addProperty("error", e.getClass().getSimpleName() + ": " + e.getMessage());
+                answer = GSON.toJson(error);
+            }
+            out.println(answer);
+            out.flush();
+        }
+    }
+
+    static String unpackToJson(ISOBasePackager packager, byte[] bytes) throws Exception {
+        ISOMsg msg = new ISOMsg();
+        msg.setPackager(packager);
+        int consumed = msg.unpack(bytes);
+        Map<String, String> fields = new LinkedHashMap<>();
+        for (int i = 2; i <= msg.getMaxField(); i++) {
+            if (!msg.hasField(i)) continue;
+            ISOComponent c = msg.getComponent(i);
+            fields.put(Integer.toString(i), c instanceof ISOBinaryField
+                ? ISOUtil.hexString(msg.getBytes(i))
+                : msg.getString(i));
+        }
+        JsonObject answer = new JsonObject();
+        answer.addProperty("mti", msg.getMTI());
+        answer.add("fields", GSON.toJsonTree(fields));
+        answer.addProperty("consumed", consumed);
+        return GSON.toJson(answer);
+    }
+
+    static byte[] packFromJson(ISOBasePackager packager, JsonObject json) throws Exception {
+        ISOMsg msg = new ISOMsg();
+        msg.setPackager(packager);
+        msg.setMTI(json.get("mti").getAsString());
+        JsonObject fields = json.getAsJsonObject("fields");
+        for (String key : fields.keySet()) {
+            int n = Integer.parseInt(key);
+            String value = fields.get(key).getAsString();
+            ISOFieldPackager fp = packager.getFieldPackager(n);
+            if (fp == null) throw new IllegalArgumentException("field " + n + " is not defined by " + packager.getClass().getSimpleName());
+            if (fp.createComponent(n) instanceof ISOBinaryField) {
+                msg.set(n, ISOUtil.hex2byte(value));
+            } else {
+                msg.set(n, value);
+            }
+        }
+        return msg.pack();
+    }
+
+    static void describe(ISOBasePackager packager, PrintStream out) {
+        for (int i = 0; i <= 128; i++) {
+            ISOFieldPackager fp = packager.getFieldPackager(i);
+            if (fp == null) continue;
+            JsonObject d = new JsonObject();
+            d.addProperty("field", i);
+            d.addProperty("class", fp.getClass().getSimpleName());
+            d.addProperty("maxLength", fp.getLength());
+            d.addProperty("binary", fp.createComponent(i) instanceof ISOBinaryField);
+            d.addProperty("description", fp.getDescription());
+            out.println(GSON.toJson(d));
+        }
+    }
+
+    /**
+     * Single-threaded unpack+pack loop: warm up (lets the JIT compile the hot path), then count complete
+     * round trips in the measuring window. The output lengths are summed and printed so the JIT cannot
+     * discard the work.
+     */
+    static String bench(ISOBasePackager packager, String spec, byte[] bytes, long warmupMs, long measureMs) throws Exception {
+        byte[] once = roundTrip(packager, bytes);
+        boolean exact = Arrays.equals(once, bytes);
+        long sink = 0;
+        long warmupEnd = System.nanoTime() + warmupMs * 1_000_000L;
+        while (System.nanoTime() < warmupEnd) {
+            for (int i = 0; i < 256; i++) sink += roundTrip(packager, bytes).length;
+        }
+        long ops = 0;
+        long start = System.nanoTime();
+        long end = start + measureMs * 1_000_000L;
+        long now;
+        do {
+            for (int i = 0; i < 256; i++) sink += roundTrip(packager, bytes).length;
+            ops += 256;
+            now = System.nanoTime();
+        } while (now < end);
+        double seconds = (now - start) / 1e9;
+        JsonObject answer = new JsonObject();
+        answer.addProperty("impl", "jpos");
+        answer.addProperty("spec", spec);
+        answer.addProperty("ops_per_sec", Math.round(ops / seconds));
+        answer.addProperty("ops", ops);
+        answer.addProperty("seconds", seconds);
+        answer.addProperty("roundtrip_exact", exact);
+        answer.addProperty("version", ISOMsg.class.getPackage().getImplementationVersion());
+        answer.addProperty("sink", sink);
+        return GSON.toJson(answer);
+    }
+
+    static byte[] roundTrip(ISOBasePackager packager, byte[] bytes) throws Exception {
+        ISOMsg msg = new ISOMsg();
+        msg.setPackager(packager);
+        msg.unpack(bytes);
+        return msg.pack();
+    }
+}
