@@ -33,7 +33,7 @@ const baseDocument: SpecDocument = {
         kind: 'tlv',
         tag: { format: 'fixed', encoding: 'ascii', length: 2 },
         length: { format: 'fixed', encoding: 'ascii', digits: 2 },
-        tags: { '92': { description: 'CVV2', sensitive: 'secret' } as { description: string } },
+        tags: { '92': { description: 'CVV2', sensitive: 'secret' } },
       },
     },
     '55': {
@@ -46,9 +46,9 @@ const baseDocument: SpecDocument = {
       type: 'ans',
       length: 99,
       prefix: 'LL',
-      subfields: { kind: 'positional', fields: { '1': { type: 'n', length: 4 }, '2': { type: 'ans', length: 3, sensitive: 'secret' } as { type: 'ans'; length: number } } },
+      subfields: { kind: 'positional', fields: { '1': { type: 'n', length: 4 }, '2': { type: 'ans', length: 3, sensitive: 'secret' } } },
     },
-    '102': { type: 'ans', length: 28, prefix: 'LL', sensitive: 'pan' } as { type: 'ans'; length: number },
+    '102': { type: 'ans', length: 28, prefix: 'LL', sensitive: 'pan' },
   },
 };
 
@@ -133,6 +133,11 @@ describe('mask: messages', () => {
     assert.deepEqual(tlv[3]?.value, Buffer.from('000000001000', 'hex'));
   });
 
+  test('any tag the EMV dictionary marks sensitive is starred, e.g. 5F20 cardholder name', () => {
+    const masked = maskMessage({ mti: '0100', fields: { 55: [{ tag: '5F20', value: 'DOE/JOHN' }] } });
+    assert.deepEqual(masked.fields[55], [{ tag: '5F20', value: '********' }]);
+  });
+
   test('EMV tags inside a constructed tag are masked too', () => {
     const masked = maskMessage({ mti: '0100', fields: { 55: [{ tag: '70', value: [{ tag: '5A', value: '4111111111111111' }] }] } });
     assert.deepEqual(masked.fields[55], [{ tag: '70', value: [{ tag: '5A', value: '411111******1111' }] }]);
@@ -169,7 +174,7 @@ describe('mask: messages', () => {
   });
 
   test('a spec can turn a default off with sensitive: false', () => {
-    const open = specOf({ ...baseDocument, fields: { ...baseDocument.fields, '2': { type: 'n', length: 19, prefix: 'LL', sensitive: false } as { type: 'n'; length: number } } });
+    const open = specOf({ ...baseDocument, fields: { ...baseDocument.fields, '2': { type: 'n', length: 19, prefix: 'LL', sensitive: false } } });
     assert.equal(maskMessage({ mti: '0200', fields: { 2: '4111111111111111' } }, open).fields[2], '4111111111111111');
   });
 });

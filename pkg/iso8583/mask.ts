@@ -6,15 +6,17 @@
  * What is masked, and how, is data: a spec field, subfield or TLV tag may carry
  * `sensitive: 'pan' | 'track1' | 'track2' | 'secret' | false`. Without a spec marking, the well-known
  * data elements get the defaults below (DE 2/34 PAN, DE 35 track 2, DE 36 track 3, DE 45 track 1,
- * DE 52 PIN block) and BER-TLV fields (DE 55) mask the sensitive EMV tags (57, 5A, 56, 9F1F, 9F20, 9F6B).
+ * DE 52 PIN block) and BER-TLV fields (DE 55) mask the tags the EMV dictionary marks sensitive (57, 5A,
+ * 56, 9F1F, 9F20, 9F6B, cardholder name…).
  * DE 14 (expiry) is kept: alone it is not card data a log must hide.
  *
  * This module never mutates its input and never returns an unmasked sensitive value.
  */
 import type { FieldDoc, IsoFieldValue, IsoMessage, IsoSpec, SubfieldsDoc, TlvValue } from './index.ts';
+import { emvTagInfo } from './index.ts';
+import type { Sensitivity } from './types.ts';
 
-/** How a value is masked. `false` in a spec turns a default rule off. */
-export type Sensitivity = 'pan' | 'track1' | 'track2' | 'secret';
+export type { Sensitivity };
 
 /** Defaults for ISO 8583 data elements when the spec does not say otherwise. */
 export const DEFAULT_SENSITIVE_FIELDS: Readonly<Record<number, Sensitivity>> = {
@@ -26,15 +28,23 @@ export const DEFAULT_SENSITIVE_FIELDS: Readonly<Record<number, Sensitivity>> = {
   52: 'secret',
 };
 
-/** Sensitive EMV tags (BER-TLV, e.g. DE 55): PAN, track equivalents and discretionary data. */
-export const DEFAULT_SENSITIVE_EMV_TAGS: Readonly<Record<string, Sensitivity>> = {
+/**
+ * How the EMV tags the dictionary (emv-tags.ts) marks sensitive are masked: PAN and track shapes keep
+ * their visible digits; every other sensitive tag (discretionary data, cardholder name…) is starred.
+ */
+const EMV_TAG_SHAPES: Readonly<Record<string, Sensitivity>> = {
   '5A': 'pan',
   '57': 'track2',
   '9F6B': 'track2',
   '56': 'track1',
-  '9F1F': 'secret',
-  '9F20': 'secret',
 };
+
+/** Masking of an EMV tag under the default rules, from the shared EMV tag dictionary. */
+export function emvTagSensitivity(tag: string): Sensitivity | undefined {
+  const info = emvTagInfo(tag);
+  if (!info?.sensitive) return undefined;
+  return EMV_TAG_SHAPES[info.tag] ?? 'secret';
+}
 
 const STAR = '*';
 
@@ -124,12 +134,10 @@ interface Rules {
   tlv: TlvRules | undefined;
 }
 
-/** The spec property, read without requiring every spec document type to declare it. */
-function declaredSensitivity(doc: object | undefined): Sensitivity | false | undefined {
-  const value = (doc as { sensitive?: unknown } | undefined)?.sensitive;
-  if (value === false || value === 'pan' || value === 'track1' || value === 'track2' || value === 'secret') return value;
-  if (value === true) return 'secret';
-  return undefined;
+/** The spec's `sensitive` marking: `true` means all starred, `false` turns a default off. */
+function declaredSensitivity(doc: { sensitive?: Sensitivity | boolean } | undefined): Sensitivity | false | undefined {
+  const value = doc?.sensitive;
+  return value === true ? 'secret' : value;
 }
 
 function compileSubfields(subfields: SubfieldsDoc | undefined, field: number | undefined): Pick<Rules, 'subfields' | 'tlv'> {
@@ -205,7 +213,7 @@ function maskTlvList(items: TlvValue[], rules: TlvRules): TlvValue[] {
   return items.map((item) => {
     const tag = item.tag.toUpperCase();
     const declared = rules.tags.get(tag);
-    const how = declared ?? (rules.emvDefaults ? DEFAULT_SENSITIVE_EMV_TAGS[tag] : undefined);
+    const how = declared ?? (rules.emvDefaults ? emvTagSensitivity(tag) : undefined);
     if (how) return { tag: item.tag, value: maskTlvValue(item.value, how) };
     if (Array.isArray(item.value)) {
       const nested = rules.nested.get(tag);
