@@ -1,0 +1,210 @@
+/**
+ * TelemetryWriter: the store's only writer. It owns one DuckDB file (`telemetry.duckdb`) and the
+ * Parquet tree beside it:
+ *   - `append` buffers records in memory (cheap, synchronous);
+ *   - `flush` turns the buffers into data chunks, appends them with the DuckDB appender, commits and
+ *     checkpoints: when it resolves the rows are durable, which is when the sink may ack;
+ *   - `roll` moves rows of finished hours into `signal=<s>/hour=<h>/part-<n>.parquet` (parquet.ts);
+ *   - `applyRetention` drops partitions and rows older than the configured window.
+ * All of them run on one serial lane over one connection, so a roll never races an append.
+ * It must never be opened twice on the same file (DuckDB's file lock enforces it across processes)
+ * and never ack anything itself.
+ */
+import { mkdirSync } from 'node:fs';
+import {
+  type DuckDBAppender,
+  type DuckDBConnection,
+  DuckDBDataChunk,
+  DuckDBInstance,
+  type DuckDBType,
+  type DuckDBValue,
+} from '@duckdb/node-api';
+import { RigError } from '../../errors/index.ts';
+import { type RecordBySignal, SIGNALS, type Signal } from '../records.ts';
+import { recoverInterruptedRolls, rollFinishedHours, type RollResult } from './parquet.ts';
+import { type TelemetryPaths, telemetryPaths } from './paths.ts';
+import { applyRetention, type RetentionResult } from './retention.ts';
+import { COLUMNS, CREATE_ROLLS_SQL, createTableSql, liveTable } from './schema.ts';
+import { SerialLane } from './serial.ts';
+import { createViewsSql } from './views.ts';
+
+export interface WriterOptions {
+  dataDir: string;
+  /** Keep telemetry this long (hours); undefined keeps everything. */
+  retentionHours?: number;
+  /** CHECKPOINT after each flush (default true): the file alone then holds every acked row. */
+  checkpointEachFlush?: boolean;
+  /** DuckDB threads for this instance (default: DuckDB's choice). */
+  threads?: number;
+}
+
+/** What a flush made durable. */
+export interface DurableMark {
+  rows: number;
+  bySignal: Record<Signal, number>;
+}
+
+const ROWS_PER_CHUNK = 2048; // DuckDB's vector size: one data chunk holds at most this many rows.
+
+interface SignalSink {
+  appender: DuckDBAppender;
+  types: DuckDBType[];
+  pending: unknown[];
+}
+
+export class TelemetryWriter {
+  readonly paths: TelemetryPaths;
+  private readonly lane = new SerialLane();
+  private closed = false;
+
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly connection: DuckDBConnection,
+    private readonly sinks: Record<Signal, SignalSink>,
+    private readonly options: WriterOptions,
+  ) {
+    this.paths = telemetryPaths(options.dataDir);
+  }
+
+  static async open(options: WriterOptions): Promise<TelemetryWriter> {
+    const paths = telemetryPaths(options.dataDir);
+    mkdirSync(paths.parquetRoot, { recursive: true });
+    const config: Record<string, string> = {};
+    if (options.threads !== undefined) config.threads = String(options.threads);
+    let instance: DuckDBInstance;
+    try {
+      instance = await DuckDBInstance.create(paths.database, config);
+    } catch (cause) {
+      throw new RigError('TELEMETRY_STORE_OPEN', `cannot open the telemetry store for writing: ${errorText(cause)}`, {
+        where: paths.database,
+        hint: 'another process (a running mixer?) holds it; only one writer may own the store',
+        cause,
+      });
+    }
+    const connection = await instance.connect();
+    for (const signal of SIGNALS) await connection.run(createTableSql(signal));
+    await connection.run(CREATE_ROLLS_SQL);
+    await recoverInterruptedRolls(connection, paths.parquetRoot);
+    const sinks = {} as Record<Signal, SignalSink>;
+    for (const signal of SIGNALS) {
+      const appender = await connection.createAppender(liveTable(signal));
+      const types: DuckDBType[] = [];
+      for (let i = 0; i < appender.columnCount; i++) types.push(appender.columnType(i));
+      sinks[signal] = { appender, types, pending: [] };
+    }
+    const writer = new TelemetryWriter(instance, connection, sinks, options);
+    await writer.refreshViews();
+    return writer;
+  }
+
+  /** Buffer records; nothing is durable until `flush` resolves. */
+  append<S extends Signal>(signal: S, records: readonly RecordBySignal[S][]): void {
+    if (this.closed) throw new RigError('TELEMETRY_STORE_CLOSED', 'the telemetry writer is closed');
+    const pending = this.sinks[signal].pending;
+    for (const record of records) pending.push(record);
+  }
+
+  /** Rows buffered and not yet flushed. */
+  get pendingRows(): number {
+    let total = 0;
+    for (const signal of SIGNALS) total += this.sinks[signal].pending.length;
+    return total;
+  }
+
+  /** Append every buffered record, commit and (by default) checkpoint. Resolves when durable. */
+  flush(): Promise<DurableMark> {
+    return this.lane.run(() => this.flushNow());
+  }
+
+  /** Move rows of hours that ended before `nowMs` (default: now) into Parquet. */
+  roll(nowMs: number = Date.now()): Promise<RollResult> {
+    return this.lane.run(async () => {
+      await this.flushNow();
+      const result = await rollFinishedHours(this.connection, this.paths.parquetRoot, nowMs);
+      if (result.files.length > 0) await this.refreshViewsNow();
+      return result;
+    });
+  }
+
+  /** Delete partitions and live rows older than the retention window (no-op when none is set). */
+  applyRetention(nowMs: number = Date.now()): Promise<RetentionResult> {
+    return this.lane.run(async () => {
+      if (this.options.retentionHours === undefined) return { partitionsDeleted: 0, rowsDeleted: 0 };
+      await this.flushNow();
+      const result = await applyRetention(this.connection, this.paths.parquetRoot, this.options.retentionHours, nowMs);
+      await this.refreshViewsNow();
+      return result;
+    });
+  }
+
+  /** Rebuild the persistent views (for tools that open the file directly once the writer is gone). */
+  refreshViews(): Promise<void> {
+    return this.lane.run(() => this.refreshViewsNow());
+  }
+
+  /** Run SQL on the write connection (tests, benchmarks, the mixer's own queries). */
+  query(sql: string): Promise<Record<string, unknown>[]> {
+    return this.lane.run(async () => {
+      await this.flushNow();
+      const reader = await this.connection.runAndReadAll(sql);
+      return reader.getRowObjectsJS() as Record<string, unknown>[];
+    });
+  }
+
+  /** Flush what is buffered, checkpoint and release the file. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.lane.run(async () => {
+      await this.flushNow();
+      for (const signal of SIGNALS) this.sinks[signal].appender.closeSync();
+      await this.connection.run('CHECKPOINT');
+      this.closed = true;
+      this.connection.closeSync();
+      this.instance.closeSync();
+    });
+  }
+
+  private async flushNow(): Promise<DurableMark> {
+    const bySignal = { spans: 0, logs: 0, metrics: 0, messages: 0 } as Record<Signal, number>;
+    let rows = 0;
+    for (const signal of SIGNALS) {
+      const sink = this.sinks[signal];
+      if (sink.pending.length === 0) continue;
+      const records = sink.pending;
+      sink.pending = [];
+      appendRecords(sink, COLUMNS[signal] as ColumnList, records);
+      bySignal[signal] = records.length;
+      rows += records.length;
+    }
+    if (rows === 0) return { rows, bySignal };
+    // The appender commits its rows on flush: from here they are in the WAL.
+    for (const signal of SIGNALS) if (bySignal[signal] > 0) this.sinks[signal].appender.flushSync();
+    if (this.options.checkpointEachFlush !== false) await this.connection.run('CHECKPOINT');
+    return { rows, bySignal };
+  }
+
+  private async refreshViewsNow(): Promise<void> {
+    for (const sql of createViewsSql({ parquetRoot: this.paths.parquetRoot })) await this.connection.run(sql);
+  }
+}
+
+type ColumnList = { value: (record: unknown) => DuckDBValue }[];
+
+/** Fill data chunks column by column (fewer native calls than appending value by value). */
+function appendRecords(sink: SignalSink, columns: ColumnList, records: unknown[]): void {
+  for (let offset = 0; offset < records.length; offset += ROWS_PER_CHUNK) {
+    const count = Math.min(ROWS_PER_CHUNK, records.length - offset);
+    const values: DuckDBValue[][] = columns.map(() => new Array<DuckDBValue>(count));
+    for (let row = 0; row < count; row++) {
+      const record = records[offset + row];
+      for (let c = 0; c < columns.length; c++) (values[c] as DuckDBValue[])[row] = (columns[c] as ColumnList[number]).value(record);
+    }
+    const chunk = DuckDBDataChunk.create(sink.types, count);
+    chunk.setColumns(values);
+    sink.appender.appendDataChunk(chunk);
+  }
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
