@@ -10,13 +10,17 @@
  * 56, 9F1F, 9F20, 9F6B, cardholder name…).
  * DE 14 (expiry) is kept: alone it is not card data a log must hide.
  *
- * This module never mutates its input and never returns an unmasked sensitive value.
+ * The PAN rule itself is pkg/mask's generic `maskPan`; this module only knows where PANs sit in a message.
+ * It never mutates its input and never returns an unmasked sensitive value.
  */
 import type { FieldDoc, IsoFieldValue, IsoMessage, IsoSpec, SubfieldsDoc, TlvValue } from './index.ts';
 import { emvTagInfo } from './index.ts';
+import { maskPan } from '../mask/index.ts';
 import type { Sensitivity } from './types.ts';
 
 export type { Sensitivity };
+/** The PAN rule (first 6/last 4) is pkg/mask's; re-exported so ISO callers need one import. */
+export { maskPan };
 
 /** Defaults for ISO 8583 data elements when the spec does not say otherwise. */
 export const DEFAULT_SENSITIVE_FIELDS: Readonly<Record<number, Sensitivity>> = {
@@ -47,17 +51,6 @@ export function emvTagSensitivity(tag: string): Sensitivity | undefined {
 }
 
 const STAR = '*';
-
-/**
- * PAN with only the first 6 and last 4 digits visible (PCI DSS 3.4). Values too short to be a PAN keep
- * at most the last 4, so a mis-tagged short field never shows more than a PAN would.
- */
-export function maskPan(pan: string): string {
-  const length = pan.length;
-  if (length >= 13) return pan.slice(0, 6) + STAR.repeat(length - 10) + pan.slice(-4);
-  if (length > 4) return STAR.repeat(length - 4) + pan.slice(-4);
-  return STAR.repeat(length);
-}
 
 /** Track 2 (`PAN=YYMM…` or BCD `PAN D YYMM…`, optional `;`/`?` sentinels): PAN masked, the rest starred. */
 export function maskTrack2(track: string): string {
