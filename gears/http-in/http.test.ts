@@ -10,7 +10,8 @@ async function startHttpIn(config: Record<string, unknown>): Promise<{ h: GearHa
   const h = gearHarness(httpIn, { port: 0, ...config });
   await h.instance.start?.();
   const line = h.logs.find((l) => l.message === 'http-in listening');
-  const port = (line?.entry as { port: number }).port;
+  assert.ok(line, 'http-in logs where it listens');
+  const port = (line.entry as { port: number }).port;
   return { h, base: `http://127.0.0.1:${port}` };
 }
 
@@ -41,7 +42,7 @@ describe('http-in gear', () => {
     const response = await fetch(base, { method: 'POST', body: 'x' });
     assert.equal(response.status, 504);
     const [error] = await h.waitFor('error', 1);
-    assert.equal((error?.data as { reason: string }).reason, 'timeout');
+    assert.deepEqual(error?.data, { reason: 'timeout', request: h.out('out')[0]?.id });
   });
 
   it('answers 202 at once in accept mode, 405 and 404 and 400 for bad requests', async () => {
@@ -72,7 +73,8 @@ describe('http-out gear', () => {
     const h = gearHarness(httpOut, { url: `${await base}/ok` });
     await h.send('in', { amount: 5 }, { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' });
     const [out] = h.out('out');
-    assert.deepEqual((out?.data as { body: unknown }).body, { got: { amount: 5 }, trace: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' });
+    assert.ok(out);
+    assert.deepEqual((out.data as { body: unknown }).body, { got: { amount: 5 }, trace: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' });
   });
 
   it('fails on a non-2xx status and on a timeout', async () => {
