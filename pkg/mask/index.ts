@@ -94,13 +94,19 @@ const ID_KEYS = new Set([
   'runId',
 ]);
 
-// Track 1: optional %, format code B, PAN, ^NAME^, YYMM and the rest up to the end sentinel.
-const TRACK1 = /%?B(\d{12,19})\^[^^\n]{0,26}\^\d{4}[^?\s"]*\??/g;
-// Track 2: optional ;, PAN, separator = (or D in DE 35 hex form), YYMM and the rest up to the end sentinel.
-const TRACK2 = /;?(?<!\d)(\d{12,19})[=D]\d{4}[\dA-F]*\??/g;
-// A PAN candidate: 13–19 contiguous digits, or card-style groups (4-4-4-4, 4-6-5, 4-4-4-4-3) split by
-// one space or dash; never part of a longer digit run.
-const PAN_CANDIDATE = /(?<![\d*])(?:\d{13,19}|\d{4}[ -]\d{4,6}[ -]\d{4,5}(?:[ -]\d{1,7})?)(?![\d*])/g;
+// One pass over the text finds, in order of preference:
+//  1. track 1: optional %, format code B, PAN, ^NAME^, YYMM and the rest up to the end sentinel;
+//  2. track 2: optional ;, PAN, separator = (or D in the hex form of DE 35), YYMM and the rest;
+//  3. a PAN candidate: 13–19 contiguous digits, or card-style groups (4-4-4-4, 4-6-5, 4-4-4-4-3) split
+//     by one space or dash; never part of a longer digit run.
+const CARD_DATA = new RegExp(
+  [
+    String.raw`%?B(\d{12,19})\^[^^\n]{0,26}\^\d{4}[^?\s"]*\??`,
+    String.raw`;?(?<![\d*])(\d{12,19})[=D]\d{4}[\dA-F]*\??`,
+    String.raw`(?<![\d*])(?:\d{13,19}|\d{4}[ -]\d{4,6}[ -]\d{4,5}(?:[ -]\d{1,7})?)(?![\d*])`,
+  ].join('|'),
+  'g',
+);
 // Cheap pre-test: any run of 12+ digits (optionally grouped) at all?
 const HAS_LONG_DIGITS = /\d{4}[ -]?\d{4,6}[ -]?\d{4}/;
 // Cheap pre-test for secrets in text.
@@ -135,6 +141,18 @@ export function isSecretKey(key: string): boolean {
   return secret;
 }
 
+function maskCardData(
+  match: string,
+  track1Pan: string | undefined,
+  track2Pan: string | undefined,
+  offset: number,
+  text: string,
+): string {
+  if (track1Pan !== undefined) return `B${maskPan(track1Pan)}^***`;
+  if (track2Pan !== undefined) return `${maskPan(track2Pan)}=***`;
+  return maskPanCandidate(match, offset, text);
+}
+
 function maskPanCandidate(candidate: string, offset: number, text: string): string {
   const digits = candidate.replace(/[ -]/g, '');
   if (digits.length < 13 || digits.length > 19 || !luhnValid(digits)) return candidate;
@@ -148,9 +166,7 @@ function maskPanCandidate(candidate: string, offset: number, text: string): stri
 export function maskText(text: string): string {
   let out = text;
   if (HAS_LONG_DIGITS.test(out)) {
-    out = out.replace(TRACK1, (_m, pan: string) => `B${maskPan(pan)}^***`);
-    out = out.replace(TRACK2, (_m, pan: string) => `${maskPan(pan)}=***`);
-    out = out.replace(PAN_CANDIDATE, maskPanCandidate);
+    out = out.replace(CARD_DATA, maskCardData);
   }
   if (HAS_SECRET_HINT.test(out)) {
     out = out.replace(JSON_SECRET, (match, key: string, sep: string, value: string) =>
