@@ -3,7 +3,8 @@
  * a group works end to end. Order is the order `rig help` lists them.
  */
 import type { Command } from 'commander';
+import { register as registerData } from './data.ts';
 
 export type RegisterCommands = (program: Command) => void;
 
-export const commandGroups: RegisterCommands[] = [];
+export const commandGroups: RegisterCommands[] = [registerData];

@@ -25,6 +25,16 @@ export interface QueryResult {
 }
 
 const ALLOWED_STATEMENTS = new Set<number>([StatementType.SELECT, StatementType.EXPLAIN]);
+/** Statements that start with one of these (after `;` or the start) write or change state. */
+const WRITE_KEYWORD =
+  /(?:^|;)\s*(insert|update|delete|merge|create|drop|alter|copy|attach|detach|install|load|set|reset|pragma|export|import|vacuum|checkpoint|call|use|begin|commit|rollback|truncate)\b/i;
+
+function readOnlyError(index: number, kind: string): RigError {
+  return new RigError('QUERY_READ_ONLY', `only SELECT queries are allowed (statement ${index + 1} is ${kind})`, {
+    exitCode: 2,
+    hint: 'rig data query is read-only: the store is written by the mixer only',
+  });
+}
 
 export class TelemetryReader {
   private constructor(
@@ -79,13 +89,13 @@ export class TelemetryReader {
     let result: QueryResult = { columns: [], rows: [] };
     for (let index = 0; index < extracted.count; index++) {
       const prepared = await extracted.prepare(index).catch((error: unknown) => {
+        // A write can fail to bind before its type is known (DELETE on a view): name it for what it is.
+        const keyword = WRITE_KEYWORD.exec(sql)?.[1];
+        if (keyword) throw readOnlyError(index, keyword.toUpperCase());
         throw new RigError('QUERY_INVALID', messageOf(error), { exitCode: 2, where: `statement ${index + 1}` });
       });
       if (!ALLOWED_STATEMENTS.has(prepared.statementType)) {
-        throw new RigError('QUERY_READ_ONLY', `only SELECT queries are allowed (statement ${index + 1} is ${StatementType[prepared.statementType]})`, {
-          exitCode: 2,
-          hint: 'rig data query is read-only: the store is written by the mixer only',
-        });
+        throw readOnlyError(index, StatementType[prepared.statementType] ?? 'a write');
       }
       const reader = await prepared.runAndReadAll().catch((error: unknown) => {
         throw new RigError('QUERY_FAILED', messageOf(error), { exitCode: 2, where: `statement ${index + 1}` });
