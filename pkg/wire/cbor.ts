@@ -99,7 +99,7 @@ export function toWireValue(value: unknown, path = 'value', depth = 0): unknown 
     const key = keys[i] as string;
     const item = (value as Record<string, unknown>)[key];
     const wire = item === undefined ? undefined : toWireValue(item, `${path}.${key}`, depth + 1);
-    if (wire !== item && copy === undefined) {
+    if ((item === undefined || wire !== item) && copy === undefined) {
       copy = {};
       for (let j = 0; j < i; j++) {
         const earlier = keys[j] as string;
