@@ -20,6 +20,7 @@
 package dev.fluxrig.interop;
 
 import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.io.BufferedReader;
@@ -39,7 +40,8 @@ import org.jpos.iso.packager.ISO87APackager;
 import org.jpos.iso.packager.ISO87BPackager;
 
 public final class Harness {
-    private static final Gson GSON = new Gson();
+    // HTML escaping off: track 2 separators and the like stay readable ("=" not "\u003d").
+    private static final Gson GSON = new GsonBuilder().disableHtmlEscaping().create();
 
     private Harness() {}
 
