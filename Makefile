@@ -1,6 +1,7 @@
 # fluxrig: every target installs what it needs first and is fast the second time.
 #   make run    all-in-one node on embedded defaults (installs npm packages and engines first)
-#   make test   typecheck, lint and every test against real engines (installs everything first)
+#   make test   typecheck, lint and every test against real engines (installs everything first);
+#               `make test TESTS="pkg/supervise test/support"` narrows the run (coverage then not enforced)
 #   make bench  benchmarks with their baselines;  make build  the bundled binary under dist/
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -35,7 +36,7 @@ lint: deps
 	npx biome lint .
 
 test: deps engines oracles typecheck lint
-	node --import tsx test/run.ts
+	node --import tsx test/run.ts $(TESTS)
 
 run: deps engines
 	node bin/rig.mjs run
@@ -47,4 +48,4 @@ bench: deps engines oracles
 	node --import tsx bench/run.ts
 
 clean:
-	rm -rf dist coverage
+	rm -rf dist coverage .cache/test-run
