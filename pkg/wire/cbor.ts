@@ -111,10 +111,13 @@ export function toWireValue(value: unknown, path = 'value', depth = 0): unknown 
   return copy ?? value;
 }
 
+const MIN_SAFE_BIGINT = BigInt(Number.MIN_SAFE_INTEGER);
+const MAX_SAFE_BIGINT = BigInt(Number.MAX_SAFE_INTEGER);
+
 /** Undoes toWireValue's widening on decode: bigints that fit a double exactly become numbers again. */
 function narrowIntegers(value: unknown, depth: number): unknown {
   if (typeof value === 'bigint') {
-    return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
+    return value >= MIN_SAFE_BIGINT && value <= MAX_SAFE_BIGINT ? Number(value) : value;
   }
   if (typeof value !== 'object' || value === null || value instanceof Uint8Array || depth > MAX_DEPTH) return value;
   if (Array.isArray(value)) {

@@ -48,11 +48,17 @@ class Scanner {
 
   constructor(private readonly bytes: Uint8Array) {}
 
-  /** Reads the argument of the header at `at` (whose additional info is `info`); returns [value, next]. */
-  private argument(info: number, at: number): [number, number] {
+  /** The argument of the last header read by `argument` (a field, not a tuple: no allocation per item). */
+  private value = 0;
+
+  /** Reads the argument of the header at `at` (additional info `info`) into `this.value`; returns the next offset. */
+  private argument(info: number, at: number): number {
     const bytes = this.bytes;
     const start = at + 1;
-    if (info < 24) return [info, start];
+    if (info < 24) {
+      this.value = info;
+      return start;
+    }
     const width = info === 24 ? 1 : info === 25 ? 2 : info === 26 ? 4 : info === 27 ? 8 : 0;
     if (width === 0) throw malformed(`reserved additional information ${info}`, at);
     if (start + width > bytes.length) throw malformed('truncated header', at, true);
@@ -60,7 +66,8 @@ class Scanner {
     // Multiplication instead of shifts keeps values above 2^31 positive; 8-byte lengths beyond 2^53 lose
     // precision but are rejected by the bounds checks anyway (no input is that long).
     for (let i = 0; i < width; i++) value = value * 256 + (bytes[start + i] as number);
-    return [value, start + width];
+    this.value = value;
+    return start + width;
   }
 
   /** Skips one complete data item starting at `at`; returns the offset just past it. */
@@ -74,7 +81,8 @@ class Scanner {
 
     if (info === INDEFINITE) return this.indefinite(major, at, depth);
 
-    const [value, next] = this.argument(info, at);
+    const next = this.argument(info, at);
+    const value = this.value;
     switch (major) {
       case MAJOR_UNSIGNED:
       case MAJOR_NEGATIVE:
