@@ -1,0 +1,172 @@
+/**
+ * Operating flows from the client side: start (manual and event-triggered), signal, query status,
+ * cancel, await the result, list. A failed flow surfaces as RigError FLOW_FAILED whose details are the
+ * FlowFailure the workflow threw (error-port envelope + step history), so callers never unwrap
+ * Temporal failure chains themselves. Never imported by workflow code.
+ */
+import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError } from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { RigError } from '../errors/index.ts';
+import type { Envelope } from '../wire/envelope.ts';
+import { FLOW_FAILED, FLOW_SIGNAL_NAME, FLOW_STATUS_QUERY, FLOW_WORKFLOW_TYPE } from './plan.ts';
+import type { DurableFlowInput, FlowFailure, FlowPlan, FlowResult, FlowSignal, FlowStatus } from './plan.ts';
+import { taskQueueFor } from './settings.ts';
+
+export interface StartFlowOptions {
+  client: Client;
+  /** Rack whose worker runs the flow (task queue `fluxrig-<rack>`). */
+  rack: string;
+  plan: FlowPlan;
+  envelope: Envelope;
+  /** Default `<flow>/<envelope.id>`. */
+  workflowId?: string;
+}
+
+export interface StartedFlow {
+  workflowId: string;
+  /** True when a flow with this id already existed and no new run was started. */
+  duplicate: boolean;
+  handle: WorkflowHandle;
+}
+
+/** Manual start (`rig flow start`): always a new run; fails with FLOW_EXISTS if the id is taken. */
+export async function startFlow(options: StartFlowOptions): Promise<StartedFlow> {
+  const workflowId = options.workflowId ?? `${options.plan.flow}/${options.envelope.id}`;
+  try {
+    const handle = await options.client.workflow.start(FLOW_WORKFLOW_TYPE, {
+      taskQueue: taskQueueFor(options.rack),
+      workflowId,
+      args: [{ plan: options.plan, envelope: options.envelope } satisfies DurableFlowInput],
+      memo: memoOf(options.plan, options.envelope),
+      workflowIdConflictPolicy: 'FAIL',
+    });
+    return { workflowId, duplicate: false, handle };
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) {
+      throw new RigError('FLOW_EXISTS', `a flow with id ${workflowId} already exists`, {
+        hint: 'pass another workflow id or envelope',
+        cause: err,
+      });
+    }
+    throw err;
+  }
+}
+
+export interface EventStartOptions extends Omit<StartFlowOptions, 'workflowId'> {
+  /**
+   * `message` (default): one run per envelope id, ever (within the namespace's retention): a redelivered
+   * message is a duplicate. `key`: one run at a time per envelope key; a later message with the same key
+   * starts a new run once the previous one closed.
+   */
+  per?: 'message' | 'key';
+}
+
+/**
+ * Event trigger: start a flow for an arriving envelope with a workflow id derived from it, so at-least-
+ * once delivery upstream never runs a flow twice for the same message.
+ */
+export async function startFlowForEvent(options: EventStartOptions): Promise<StartedFlow> {
+  const per = options.per ?? 'message';
+  let workflowId: string;
+  if (per === 'key') {
+    if (options.envelope.key === undefined || options.envelope.key === '') {
+      throw new RigError('FLOW_NO_KEY', `flow ${options.plan.flow} runs per key but envelope ${options.envelope.id} has no key`, {
+        where: 'envelope.key',
+      });
+    }
+    workflowId = `${options.plan.flow}/key/${options.envelope.key}`;
+  } else {
+    workflowId = `${options.plan.flow}/${options.envelope.id}`;
+  }
+  try {
+    const handle = await options.client.workflow.start(FLOW_WORKFLOW_TYPE, {
+      taskQueue: taskQueueFor(options.rack),
+      workflowId,
+      args: [{ plan: options.plan, envelope: options.envelope } satisfies DurableFlowInput],
+      memo: memoOf(options.plan, options.envelope),
+      workflowIdConflictPolicy: 'FAIL',
+      workflowIdReusePolicy: per === 'key' ? 'ALLOW_DUPLICATE' : 'REJECT_DUPLICATE',
+    });
+    return { workflowId, duplicate: false, handle };
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) {
+      return { workflowId, duplicate: true, handle: options.client.workflow.getHandle(workflowId) };
+    }
+    throw err;
+  }
+}
+
+/** Deliver a signal (e.g. `approve` with a payload, or `reply` with an Envelope) to a running flow. */
+export async function signalFlow(client: Client, workflowId: string, signal: FlowSignal): Promise<void> {
+  await client.workflow.getHandle(workflowId).signal(FLOW_SIGNAL_NAME, signal);
+}
+
+export async function flowStatus(client: Client, workflowId: string): Promise<FlowStatus> {
+  return client.workflow.getHandle(workflowId).query<FlowStatus>(FLOW_STATUS_QUERY);
+}
+
+/** Request cancellation: the flow runs its compensations, then ends as cancelled. */
+export async function cancelFlow(client: Client, workflowId: string): Promise<void> {
+  await client.workflow.getHandle(workflowId).cancel();
+}
+
+/**
+ * Wait for a flow's outcome. Resolves with the FlowResult; a failed flow rejects with RigError
+ * FLOW_FAILED (details: FlowFailure), a cancelled one with RigError FLOW_CANCELLED.
+ */
+export async function flowResult(client: Client, workflowId: string): Promise<FlowResult> {
+  try {
+    return (await client.workflow.getHandle(workflowId).result()) as FlowResult;
+  } catch (err) {
+    if (err instanceof WorkflowFailedError) {
+      const cause = err.cause;
+      if (cause instanceof ApplicationFailure && cause.type === FLOW_FAILED) {
+        const failure = cause.details?.[0] as FlowFailure;
+        throw new RigError(FLOW_FAILED, cause.message, {
+          where: `flow ${failure.flow} step ${failure.step}`,
+          details: { ...failure },
+          cause: err,
+        });
+      }
+      if (cause instanceof CancelledFailure) {
+        throw new RigError('FLOW_CANCELLED', `flow ${workflowId} was cancelled`, { cause: err });
+      }
+    }
+    throw err;
+  }
+}
+
+export interface FlowSummary {
+  workflowId: string;
+  runId: string;
+  flow: string | undefined;
+  scenario: string | undefined;
+  status: string;
+  startTime: Date;
+  closeTime: Date | undefined;
+}
+
+/** Durable flows known to the namespace, newest first (visibility query, bounded by `limit`). */
+export async function listFlows(client: Client, options: { limit?: number; query?: string } = {}): Promise<FlowSummary[]> {
+  const limit = options.limit ?? 50;
+  const query = [`WorkflowType = '${FLOW_WORKFLOW_TYPE}'`, options.query].filter(Boolean).join(' AND ');
+  const out: FlowSummary[] = [];
+  for await (const execution of client.workflow.list({ query, pageSize: Math.min(limit, 100) })) {
+    out.push({
+      workflowId: execution.workflowId,
+      runId: execution.runId,
+      flow: execution.memo?.flow as string | undefined,
+      scenario: execution.memo?.scenario as string | undefined,
+      status: execution.status.name,
+      startTime: execution.startTime,
+      closeTime: execution.closeTime,
+    });
+    if (out.length >= limit) break;
+  }
+  return out;
+}
+
+function memoOf(plan: FlowPlan, envelope: Envelope): Record<string, unknown> {
+  return { flow: plan.flow, scenario: plan.scenario, envelope: envelope.id };
+}
