@@ -1,0 +1,128 @@
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { describe, test } from 'node:test';
+import { context, SpanStatusCode, trace } from '@opentelemetry/api';
+import { SeverityNumber } from '@opentelemetry/api-logs';
+import type { TelemetryPublisher } from './exporters.ts';
+import { startTelemetry } from './otel.ts';
+import { contextFromEnvelope, injectTraceparent, startProcessSpan } from './propagation.ts';
+import type { MessageRecord, SpanRecord, TelemetryBatch } from './records.ts';
+
+const PAN = '4111111111111111';
+
+class CollectingPublisher implements TelemetryPublisher {
+  readonly batches: TelemetryBatch[] = [];
+  async publish(_signal: string, batch: TelemetryBatch): Promise<void> {
+    this.batches.push(batch);
+  }
+  records(signal: string): unknown[] {
+    return this.batches.filter((b) => b.signal === signal).flatMap((b) => b.records);
+  }
+}
+
+// The SDK registers process-wide globals, so the scenarios run in sequence inside one test each.
+describe('startTelemetry with a bus publisher', () => {
+  test('exports masked spans, derived messages, metrics and logs as numbered batches; propagates traceparent', async () => {
+    const publisher = new CollectingPublisher();
+    const telemetry = startTelemetry({ serviceName: 'rig-rack', role: 'rack', rack: 'r1', producer: 'test-producer', publisher, env: {} });
+    assert.equal(telemetry.enabled, true);
+
+    // A listener span whose context travels in an envelope to the parser's process span.
+    const envelope = { id: '1', type: 't', source: 's', time: new Date().toISOString(), data: null } as Parameters<typeof injectTraceparent>[0];
+    const listener = telemetry.tracer.startSpan(`listen pan=${PAN}`);
+    injectTraceparent(envelope, trace.setSpan(context.active(), listener));
+    listener.end();
+    assert.match(envelope.traceparent ?? '', /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+    const parse = startProcessSpan(telemetry.tracer, 'iso-parse process', envelope, {
+      subject: 'fluxrig.data.card-auth.parsed',
+      messageId: '7',
+      bodySize: 212,
+      scenario: 'card-auth',
+      gear: 'iso-parse',
+      mti: '0100',
+    });
+    parse.setAttribute('iso8583.pan', PAN);
+    parse.setAttribute('iso8583.response_code', '00');
+    parse.setStatus({ code: SpanStatusCode.OK });
+    context.with(trace.setSpan(context.active(), parse), () => {
+      telemetry.logger.emit({ severityNumber: SeverityNumber.WARN, body: `slow issuer for ${PAN}`, attributes: { 'fluxrig.gear': 'iso-parse' } });
+    });
+    parse.end();
+    telemetry.meter.createCounter('fluxrig.messages.processed').add(3, { 'fluxrig.scenario': 'card-auth', 'fluxrig.gear': 'iso-parse' });
+    const duration = telemetry.meter.createHistogram('fluxrig.gear.duration', { unit: 'ms' });
+    duration.record(4, { 'fluxrig.gear': 'iso-parse' });
+    duration.record(8, { 'fluxrig.gear': 'iso-parse' });
+    await telemetry.shutdown();
+
+    const spans = publisher.records('spans') as SpanRecord[];
+    assert.equal(spans.length, 2);
+    const [first, second] = spans as [SpanRecord, SpanRecord];
+    assert.equal(second.traceId, first.traceId, 'one trace across the envelope hop');
+    assert.equal(second.parentSpanId, first.spanId);
+    assert.equal(second.kind, 'consumer');
+    assert.equal(second.attributes['messaging.system'], 'nats');
+    assert.equal(second.attributes['messaging.destination.name'], 'fluxrig.data.card-auth.parsed');
+    assert.equal(second.rack, 'r1');
+    assert.equal(second.scenario, 'card-auth');
+    assert.equal(second.status, 'ok');
+
+    const messages = publisher.records('messages') as MessageRecord[];
+    assert.equal(messages.length, 1, 'only the process span is a handled message');
+    assert.deepEqual(
+      { subject: messages[0]?.subject, size: messages[0]?.size, mti: messages[0]?.mti, rc: messages[0]?.responseCode, trace: messages[0]?.traceId },
+      { subject: 'fluxrig.data.card-auth.parsed', size: 212, mti: '0100', rc: '00', trace: first.traceId },
+    );
+
+    const logs = publisher.records('logs') as { message: string; level: string; traceId?: string; gear?: string }[];
+    assert.deepEqual(logs.map((l) => [l.level, l.gear, l.traceId]), [['warn', 'iso-parse', first.traceId]]);
+
+    const metrics = publisher.records('metrics') as { name: string; kind: string; value: number; gear?: string }[];
+    const processed = metrics.filter((m) => m.name === 'fluxrig.messages.processed');
+    assert.deepEqual(processed.map((m) => [m.kind, m.value, m.gear]), [['counter', 3, 'iso-parse']]);
+    const histogram = metrics.find((m) => m.name === 'fluxrig.gear.duration') as Record<string, unknown> | undefined;
+    assert.deepEqual(
+      [histogram?.kind, histogram?.unit, histogram?.count, histogram?.sum, histogram?.min, histogram?.max, histogram?.value],
+      ['histogram', 'ms', 2, 12, 4, 8, 6],
+    );
+
+    const everything = JSON.stringify(publisher.batches);
+    assert.ok(!everything.includes(PAN), 'no clear PAN in any exported batch');
+    assert.ok(everything.includes('411111******1111'));
+    assert.deepEqual(
+      publisher.batches.map((b) => [b.producer, b.seq]),
+      publisher.batches.map((_, i) => ['test-producer', i + 1]),
+    );
+  });
+});
+
+describe('startTelemetry switches', () => {
+  test('FLUXRIG_DISABLE_TELEMETRY=1 exports nothing and hands out no-op instruments', async () => {
+    const publisher = new CollectingPublisher();
+    const telemetry = startTelemetry({ serviceName: 'rig', role: 'cli', publisher, env: { FLUXRIG_DISABLE_TELEMETRY: '1' } });
+    telemetry.tracer.startSpan('ignored').end();
+    await telemetry.shutdown();
+    assert.equal(telemetry.enabled, false);
+    assert.deepEqual(publisher.batches, []);
+    assert.equal(contextFromEnvelope({}), context.active());
+  });
+
+  test('an OTLP endpoint receives the spans over HTTP', async () => {
+    const received: string[] = [];
+    const server = createServer((request, response) => {
+      received.push(request.url ?? '');
+      request.resume();
+      request.on('end', () => response.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const telemetry = startTelemetry({ serviceName: 'rig', role: 'cli', otlp: { endpoint: `http://127.0.0.1:${port}` }, env: {} });
+      telemetry.tracer.startSpan('exported over OTLP').end();
+      await telemetry.shutdown();
+      assert.ok(received.includes('/v1/traces'), `requests: ${received.join(', ')}`);
+    } finally {
+      server.close();
+    }
+  });
+});

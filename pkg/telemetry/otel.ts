@@ -1,0 +1,141 @@
+/**
+ * OpenTelemetry in every fluxrig process (mixer, rack, all-in-one, CLI): one call, `startTelemetry`,
+ * sets up the SDK (@opentelemetry/sdk-node) with
+ *   - bus exporters (exporters.ts) when a TelemetryPublisher is given: spans, metrics, logs batched as
+ *     CBOR onto `fluxrig.telemetry.<signal>`;
+ *   - OTLP/HTTP exporters to an external collector when `otlp.endpoint` is set (the config switch);
+ *   - nothing at all when FLUXRIG_DISABLE_TELEMETRY=1: no SDK, no-op tracer/meter/logger.
+ * It registers the global providers and the W3C trace-context propagator, so `@opentelemetry/api`
+ * calls anywhere in the process are captured. It must never export an unmasked payload (convert.ts
+ * masks every record) and never throw from instrumented code paths.
+ */
+import { context, type Meter, metrics, propagation, type Tracer, trace } from '@opentelemetry/api';
+import { type Logger, logs } from '@opentelemetry/api-logs';
+import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
+import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BatchLogRecordProcessor, type LogRecordProcessor } from '@opentelemetry/sdk-logs';
+import { type IMetricReader, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { telemetryDisabled } from '../log/env.ts';
+import { BatchSequencer, BusLogExporter, BusMetricExporter, BusSpanExporter, type TelemetryPublisher } from './exporters.ts';
+import { ATTR } from './semconv.ts';
+
+export const INSTRUMENTATION_NAME = 'fluxrig';
+
+export interface TelemetryOptions {
+  /** OTel `service.name`, e.g. `rig-mixer`, `rig-rack`, `rig`. */
+  serviceName: string;
+  /** `mixer`, `rack`, `all-in-one`, `cli`: a resource attribute. */
+  role: string;
+  /** Rack id, lifted into the store's `rack` column. */
+  rack?: string;
+  /** Unique per process; the dedup prefix of its batches. Default `<serviceName>-<pid>-<start ms>`. */
+  producer?: string;
+  /** Export over the bus (DESIGN §6). */
+  publisher?: TelemetryPublisher;
+  /** Export to an external OTLP/HTTP collector as well, e.g. `http://collector:4318`. */
+  otlp?: { endpoint: string; headers?: Record<string, string> };
+  /** Metric export interval (default 10 s). */
+  metricIntervalMs?: number;
+  /** Span/log batch delay (default 1 s): how long a finished span may wait before export. */
+  batchDelayMs?: number;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface Telemetry {
+  readonly enabled: boolean;
+  readonly tracer: Tracer;
+  readonly meter: Meter;
+  readonly logger: Logger;
+  /** Export everything buffered now (before a test assertion or a graceful stop). */
+  forceFlush(): Promise<void>;
+  /** Flush and stop the SDK; the global providers return to no-ops. */
+  shutdown(): Promise<void>;
+}
+
+export function startTelemetry(options: TelemetryOptions): Telemetry {
+  if (telemetryDisabled(options.env ?? process.env)) return disabledTelemetry();
+  const resourceAttributes: Record<string, string> = {
+    [ATTR.serviceName]: options.serviceName,
+    'fluxrig.role': options.role,
+  };
+  if (options.rack) resourceAttributes[ATTR.rack] = options.rack;
+  const batchDelayMs = options.batchDelayMs ?? 1000;
+  const metricIntervalMs = options.metricIntervalMs ?? 10_000;
+
+  const spanProcessors: SpanProcessor[] = [];
+  const logProcessors: LogRecordProcessor[] = [];
+  const metricReaders: IMetricReader[] = [];
+  const batchOptions = { scheduledDelayMillis: batchDelayMs, maxExportBatchSize: 512, maxQueueSize: 65_536 };
+  if (options.publisher) {
+    const producer = options.producer ?? `${options.serviceName}-${process.pid}-${Date.now()}`;
+    const batches = new BatchSequencer(producer, options.publisher);
+    spanProcessors.push(new BatchSpanProcessor(new BusSpanExporter(batches), batchOptions));
+    logProcessors.push(new BatchLogRecordProcessor({ exporter: new BusLogExporter(batches), ...batchOptions }));
+    metricReaders.push(
+      new PeriodicExportingMetricReader({ exporter: new BusMetricExporter(batches), exportIntervalMillis: metricIntervalMs }),
+    );
+  }
+  if (options.otlp) {
+    const base = options.otlp.endpoint.replace(/\/+$/, '');
+    const headers = options.otlp.headers ?? {};
+    spanProcessors.push(new BatchSpanProcessor(new OTLPTraceExporter({ url: `${base}/v1/traces`, headers }), batchOptions));
+    logProcessors.push(new BatchLogRecordProcessor({ exporter: new OTLPLogExporter({ url: `${base}/v1/logs`, headers }), ...batchOptions }));
+    metricReaders.push(
+      new PeriodicExportingMetricReader({
+        exporter: new OTLPMetricExporter({ url: `${base}/v1/metrics`, headers }),
+        exportIntervalMillis: metricIntervalMs,
+      }),
+    );
+  }
+
+  const sdk = new NodeSDK({
+    resource: resourceFromAttributes(resourceAttributes),
+    autoDetectResources: false,
+    instrumentations: [],
+    spanProcessors,
+    logRecordProcessors: logProcessors,
+    metricReaders,
+  });
+  sdk.start();
+
+  const forceFlush = async () => {
+    await Promise.all([
+      ...spanProcessors.map((p) => p.forceFlush()),
+      ...logProcessors.map((p) => p.forceFlush()),
+      ...metricReaders.map((r) => r.forceFlush()),
+    ]);
+  };
+  return {
+    enabled: true,
+    tracer: trace.getTracer(INSTRUMENTATION_NAME),
+    meter: metrics.getMeter(INSTRUMENTATION_NAME),
+    logger: logs.getLogger(INSTRUMENTATION_NAME),
+    forceFlush,
+    shutdown: async () => {
+      await forceFlush();
+      await sdk.shutdown();
+      // NodeSDK leaves its providers registered; unregister so a later start (tests, restarts) takes over.
+      trace.disable();
+      metrics.disable();
+      logs.disable();
+      propagation.disable();
+      context.disable();
+    },
+  };
+}
+
+/** The API's no-op implementations: instrumented code runs unchanged and exports nothing. */
+function disabledTelemetry(): Telemetry {
+  return {
+    enabled: false,
+    tracer: trace.getTracer(INSTRUMENTATION_NAME),
+    meter: metrics.getMeter(INSTRUMENTATION_NAME),
+    logger: logs.getLogger(INSTRUMENTATION_NAME),
+    forceFlush: async () => {},
+    shutdown: async () => {},
+  };
+}

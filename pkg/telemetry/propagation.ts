@@ -1,0 +1,44 @@
+/**
+ * Trace context across messages: the producing gear writes the W3C `traceparent` of its active span
+ * into the envelope; the consuming gear starts its `process` span as a child of it. That is what makes
+ * one ISO 8583 authorisation one trace across racks and durable flows. Uses the globally registered
+ * propagator (W3C trace context, set by startTelemetry); with telemetry disabled these are no-ops.
+ */
+import { type Context, context, propagation, type Span, SpanKind, type Tracer } from '@opentelemetry/api';
+import type { Envelope } from '../wire/envelope.ts';
+import { type MessagingSpanInfo, messagingAttributes } from './semconv.ts';
+
+interface TraceCarrier {
+  traceparent?: string;
+  tracestate?: string;
+}
+
+/** Set `envelope.traceparent` from `ctx` (default: the active context). Leaves it alone without a span. */
+export function injectTraceparent(envelope: Envelope, ctx: Context = context.active()): void {
+  const carrier: TraceCarrier = {};
+  propagation.inject(ctx, carrier);
+  if (carrier.traceparent) envelope.traceparent = carrier.traceparent;
+}
+
+/** The context an envelope was produced in (the active context when it carries none). */
+export function contextFromEnvelope(envelope: Pick<Envelope, 'traceparent'>, base: Context = context.active()): Context {
+  if (!envelope.traceparent) return base;
+  return propagation.extract(base, { traceparent: envelope.traceparent });
+}
+
+/**
+ * Start the span of a gear processing one message, child of the envelope's trace. The caller ends it
+ * (and sets `iso8583.response_code` / the status when known).
+ */
+export function startProcessSpan(
+  tracer: Tracer,
+  name: string,
+  envelope: Pick<Envelope, 'traceparent'>,
+  info: Omit<MessagingSpanInfo, 'operation'>,
+): Span {
+  return tracer.startSpan(
+    name,
+    { kind: SpanKind.CONSUMER, attributes: messagingAttributes({ ...info, operation: 'process' }) },
+    contextFromEnvelope(envelope),
+  );
+}
