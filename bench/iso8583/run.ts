@@ -1,0 +1,152 @@
+/**
+ * bench/iso8583: unpack+pack throughput of a typical 0200 (chip purchase with PIN and EMV data) under the
+ * ISO 8583:1987 ASCII and binary specs, fluxrig side by side with jPOS and moov-io/iso8583 in one run.
+ *
+ *   1. builds the peers when needed: the jPOS harness jar (test/interop/jpos/install, Maven) and the
+ *      moov program (bench/iso8583/moov, Go module proxy, pinned in go.mod; Go's build cache is kept);
+ *   2. packs the vector marked `bench` in test/interop/vectors.json with fluxrig, and hands the very same
+ *      bytes (hex) to all three; each one checks it re-packs them byte for byte before it is timed;
+ *   3. runs each implementation as its own process, single-threaded, pinned to one CPU, warm-up then a
+ *      measured window, several rounds interleaved (best round counts: the machine is shared);
+ *   4. prints msgs/s and the ratios fluxrig/jPOS (goal >= 1.0) and fluxrig/moov (goal >= 0.7), and writes
+ *      the figures to .cache/bench/iso8583.json.
+ * What it must never do: compare figures for different bytes, or report a peer that failed as a number.
+ *
+ * Usage: node --import tsx bench/iso8583/run.ts [--rounds 3] [--warmup-ms 2000] [--measure-ms 3000]
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { builtinSpec, pack } from '../../pkg/iso8583/index.ts';
+import { fluxFromVector, toHex } from '../../test/interop/support/convert.ts';
+import { JPOS_HARNESS_JAR, jposVersion } from '../../test/interop/support/oracles.ts';
+import { loadVectors } from '../../test/interop/support/suite.ts';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const root = resolve(here, '../..');
+const cacheDir = join(root, '.cache/bench');
+const moovDir = join(here, 'moov');
+const moovBinary = join(cacheDir, 'moov-bench');
+
+const GOALS = { jpos: 1.0, moov: 0.7 };
+const SPECS = [
+  { short: 'ascii', fluxrig: 'iso87ascii', label: 'ISO 8583:1987 ASCII' },
+  { short: 'binary', fluxrig: 'iso87binary', label: 'ISO 8583:1987 binary/BCD' },
+] as const;
+
+interface Figure {
+  impl: string;
+  spec: string;
+  ops_per_sec: number;
+  roundtrip_exact?: boolean;
+}
+
+function say(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+function run(what: string, command: string, args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): string {
+  const result = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024, ...options });
+  if (result.error || result.status !== 0) {
+    throw new Error(`${what} failed (${result.error?.message ?? `exit ${result.status}`}):\n${result.stderr}${result.stdout}`);
+  }
+  return result.stdout;
+}
+
+/** Newest modification time of the files under `dir` whose names match `pattern`. */
+function newestSource(dir: string, pattern: RegExp): number {
+  return Math.max(...readdirSync(dir).filter((n) => pattern.test(n)).map((n) => statSync(join(dir, n)).mtimeMs));
+}
+
+function buildPeers(): void {
+  run('jPOS harness build (test/interop/jpos/install)', 'bash', [join(root, 'test/interop/jpos/install')], { cwd: root });
+  if (!existsSync(JPOS_HARNESS_JAR)) throw new Error(`jPOS harness missing after install: ${JPOS_HARNESS_JAR}`);
+  mkdirSync(cacheDir, { recursive: true });
+  const stale = !existsSync(moovBinary) || statSync(moovBinary).mtimeMs < newestSource(moovDir, /\.go$|^go\.(mod|sum)$/);
+  if (stale) {
+    say('bench: building bench/iso8583/moov (go build, module cache + build cache kept)');
+    run('go build of bench/iso8583/moov', 'go', ['build', '-trimpath', '-o', moovBinary, '.'], { cwd: moovDir });
+  }
+}
+
+/** Pins a command to one CPU when taskset exists, so every implementation gets the same single core. */
+function pinned(command: string, args: readonly string[]): [string, string[]] {
+  const cpu = String(Math.max(0, (availableCpus() ?? 1) - 1));
+  return existsSync('/usr/bin/taskset') ? ['taskset', ['-c', cpu, command, ...args]] : [command, [...args]];
+}
+
+function availableCpus(): number | undefined {
+  const out = spawnSync('nproc', { encoding: 'utf8' });
+  return out.status === 0 ? Number(out.stdout.trim()) : undefined;
+}
+
+function parseFigure(what: string, stdout: string): Figure {
+  const line = stdout.trim().split('\n').at(-1) ?? '';
+  const figure = JSON.parse(line) as Figure;
+  if (typeof figure.ops_per_sec !== 'number' || !(figure.ops_per_sec > 0)) throw new Error(`${what} printed no figure: ${line}`);
+  if (figure.roundtrip_exact === false) throw new Error(`${what} does not re-pack the benchmark message byte for byte`);
+  return figure;
+}
+
+function measure(impl: 'fluxrig' | 'jpos' | 'moov', spec: 'ascii' | 'binary', hex: string, warmupMs: number, measureMs: number): Figure {
+  const timing = { warmup: String(warmupMs), measure: String(measureMs) };
+  const [command, args] =
+    impl === 'fluxrig'
+      ? pinned(process.execPath, ['--import', 'tsx', join(here, 'fluxrig.ts'), '--spec', spec, '--hex', hex, '--warmup-ms', timing.warmup, '--measure-ms', timing.measure])
+      : impl === 'jpos'
+        ? pinned('java', ['-jar', JPOS_HARNESS_JAR, 'bench', spec, hex, timing.warmup, timing.measure])
+        : pinned(moovBinary, ['-spec', spec, '-hex', hex, '-warmup', `${warmupMs}ms`, '-measure', `${measureMs}ms`]);
+  return parseFigure(`${impl} ${spec}`, run(`${impl} ${spec}`, command, args, { cwd: root, env: { ...process.env, GOMAXPROCS: '1' } }));
+}
+
+function formatRate(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+function main(): void {
+  const { values } = parseArgs({
+    options: { rounds: { type: 'string', default: '3' }, 'warmup-ms': { type: 'string', default: '2000' }, 'measure-ms': { type: 'string', default: '3000' } },
+  });
+  const rounds = Number(values.rounds);
+  const warmupMs = Number(values['warmup-ms']);
+  const measureMs = Number(values['measure-ms']);
+
+  buildPeers();
+  const vector = loadVectors().vectors.find((v) => v.bench === true);
+  if (vector === undefined) throw new Error('no vector marked "bench" in test/interop/vectors.json');
+  say(`bench: message "${vector.name}" (${Object.keys(vector.fields).length + Object.keys(vector.binary).length} data elements), ${rounds} round(s) of ${warmupMs} ms warm-up + ${measureMs} ms measured, one CPU each`);
+
+  const rows: { spec: string; label: string; bytes: number; best: Record<string, number>; ratios: Record<string, number> }[] = [];
+  for (const s of SPECS) {
+    const spec = builtinSpec(s.fluxrig);
+    const hex = toHex(pack(fluxFromVector(vector, spec), spec));
+    const best: Record<string, number> = { fluxrig: 0, jpos: 0, moov: 0 };
+    for (let round = 1; round <= rounds; round++) {
+      for (const impl of ['fluxrig', 'jpos', 'moov'] as const) {
+        const figure = measure(impl, s.short, hex, warmupMs, measureMs);
+        say(`bench:   ${s.short} round ${round} ${impl.padEnd(7)} ${formatRate(figure.ops_per_sec).padStart(10)} msgs/s`);
+        best[impl] = Math.max(best[impl] ?? 0, figure.ops_per_sec);
+      }
+    }
+    const flux = best.fluxrig ?? 0;
+    rows.push({ spec: s.short, label: s.label, bytes: hex.length / 2, best, ratios: { jpos: flux / (best.jpos ?? 1), moov: flux / (best.moov ?? 1) } });
+  }
+
+  const versions = { node: process.version, jpos: jposVersion(), moov: run('moov version', 'go', ['list', '-m', '-f', '{{.Version}}', 'github.com/moov-io/iso8583'], { cwd: moovDir }).trim(), java: spawnSync('java', ['-version'], { encoding: 'utf8' }).stderr.split('\n')[0] ?? '' };
+  say('');
+  say(`unpack+pack msgs/s (best of ${rounds}), one CPU each; node ${versions.node}, jPOS ${versions.jpos} (${versions.java}), moov-io/iso8583 ${versions.moov}`);
+  say('spec     bytes     fluxrig        jPOS        moov   fluxrig/jPOS  fluxrig/moov');
+  for (const r of rows) {
+    const mark = (ratio: number, goal: number) => `${ratio.toFixed(2)}${ratio >= goal ? ' ok ' : ' LOW'}`;
+    say(
+      `${r.spec.padEnd(7)} ${String(r.bytes).padStart(6)} ${formatRate(r.best.fluxrig ?? 0).padStart(11)} ${formatRate(r.best.jpos ?? 0).padStart(11)} ${formatRate(r.best.moov ?? 0).padStart(11)}   ${mark(r.ratios.jpos ?? 0, GOALS.jpos).padStart(12)}  ${mark(r.ratios.moov ?? 0, GOALS.moov).padStart(12)}`,
+    );
+  }
+  say(`goals: fluxrig/jPOS >= ${GOALS.jpos}, fluxrig/moov >= ${GOALS.moov}`);
+  mkdirSync(cacheDir, { recursive: true });
+  writeFileSync(join(cacheDir, 'iso8583.json'), `${JSON.stringify({ at: new Date().toISOString(), message: vector.name, rounds, warmupMs, measureMs, versions, goals: GOALS, rows }, null, 2)}\n`);
+}
+
+main();
