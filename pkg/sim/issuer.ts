@@ -1,0 +1,164 @@
+/**
+ * The issuer simulator: an ISO 8583 host on a TCP port that answers authorisations by rule. It stands
+ * in for a card issuer in `rig run`'s example switch, in `rig sim issuer` and in tests. Rules are
+ * JSONata conditions over the request `{ mti, fields }`, checked in order; the first that holds gives
+ * the response code (and optionally a delay, or `respond: false` to stay silent and provoke a timeout).
+ * Without a matching rule the answer is `default_code` (00, approved).
+ *
+ * Responses echo the fields an acquirer matches on and add DE 38 (approval code) and DE 39.
+ */
+import { createServer, type Server, type Socket } from 'node:net';
+import jsonata from 'jsonata';
+import { z } from 'zod';
+import { RigError } from '../errors/index.ts';
+import { encodeFrame, FrameDecoder, resolveFraming, type FramingKind } from '../iso8583/framing.ts';
+import { builtinSpec, loadSpec, pack, unpack } from '../iso8583/index.ts';
+import { responseMti } from '../iso8583/match.ts';
+import type { IsoMessage, IsoSpec } from '../iso8583/types.ts';
+
+export const issuerRuleSchema = z.strictObject({
+  /** JSONata over `{ mti, fields }`, e.g. `$number(fields."4") > 100000`. */
+  when: z.string().min(1),
+  /** DE 39 response code to answer with. */
+  code: z.string().regex(/^[0-9A-Z]{2}$/, 'a two-character response code such as "05"').default('05'),
+  /** Wait this many milliseconds before answering. */
+  delay_ms: z.number().int().min(0).max(600_000).default(0),
+  /** false: do not answer at all (the acquirer side times out). */
+  respond: z.boolean().default(true),
+});
+
+export const issuerConfigSchema = z.strictObject({
+  host: z.string().default('127.0.0.1'),
+  port: z.number().int().min(0).max(65535).default(0),
+  spec: z.string().default('iso87ascii'),
+  framing: z.enum(['binary2', 'ascii4']).default('binary2'),
+  header_length: z.number().int().min(0).max(64).default(0),
+  default_code: z.string().regex(/^[0-9A-Z]{2}$/).default('00'),
+  rules: z.array(issuerRuleSchema).default([
+    { when: '$number(fields."4") > 1000000', code: '51', delay_ms: 0, respond: true },
+    { when: '$substring(fields."2", -4) = "0002"', code: '05', delay_ms: 0, respond: true },
+  ]),
+});
+export type IssuerConfig = z.infer<typeof issuerConfigSchema>;
+
+/** Fields an issuer echoes so the acquirer can match and account the response. */
+const ECHOED_FIELDS = [2, 3, 4, 7, 11, 12, 13, 32, 37, 41, 42, 49] as const;
+
+export interface IssuerStats {
+  requests: number;
+  approved: number;
+  declined: number;
+  silent: number;
+  malformed: number;
+  networkMessages: number;
+}
+
+export interface IssuerSimulator {
+  readonly port: number;
+  readonly stats: IssuerStats;
+  close(): Promise<void>;
+}
+
+export function resolveSpec(nameOrPath: string): IsoSpec {
+  return /[/\\.]/.test(nameOrPath) ? loadSpec(nameOrPath) : builtinSpec(nameOrPath);
+}
+
+export async function startIssuer(input: Partial<IssuerConfig> = {}): Promise<IssuerSimulator> {
+  const config = issuerConfigSchema.parse(input);
+  const spec = resolveSpec(config.spec);
+  const framing = resolveFraming({ kind: config.framing as FramingKind, headerLength: config.header_length });
+  const rules = config.rules.map((rule, index) => {
+    try {
+      return { ...rule, condition: jsonata(rule.when) };
+    } catch (error) {
+      throw new RigError('SIM_RULE', `invalid rule condition: ${(error as Error).message}`, { where: `rules[${index}].when`, exitCode: 2 });
+    }
+  });
+  const stats: IssuerStats = { requests: 0, approved: 0, declined: 0, silent: 0, malformed: 0, networkMessages: 0 };
+  const sockets = new Set<Socket>();
+  let approvalCounter = 0;
+
+  const answer = async (request: IsoMessage): Promise<{ response?: IsoMessage; delayMs: number }> => {
+    const fields: IsoMessage['fields'] = {};
+    for (const field of ECHOED_FIELDS) if (request.fields[field] !== undefined) fields[field] = request.fields[field];
+    const mti = responseMti(request.mti);
+    if (request.mti[1] === '8') {
+      // Message class 8: network management (sign-on, echo, key exchange) is always acknowledged.
+      stats.networkMessages++;
+      for (const field of [7, 11, 70]) if (request.fields[field] !== undefined) fields[field] = request.fields[field];
+      fields[39] = '00';
+      return { response: { mti, fields }, delayMs: 0 };
+    }
+    stats.requests++;
+    for (const rule of rules) {
+      if (!(await rule.condition.evaluate(request))) continue;
+      if (!rule.respond) {
+        stats.silent++;
+        return { delayMs: 0 };
+      }
+      decide(fields, rule.code);
+      return { response: { mti, fields }, delayMs: rule.delay_ms };
+    }
+    decide(fields, config.default_code);
+    return { response: { mti, fields }, delayMs: 0 };
+  };
+  const decide = (fields: IsoMessage['fields'], code: string) => {
+    fields[39] = code;
+    if (code !== '00') {
+      stats.declined++;
+      return;
+    }
+    stats.approved++;
+    fields[38] = String(++approvalCounter % 1_000_000).padStart(6, '0');
+  };
+
+  const server: Server = createServer((socket) => {
+    sockets.add(socket);
+    socket.setNoDelay(true);
+    const decoder = new FrameDecoder(framing);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => socket.destroy());
+    socket.on('data', (chunk) => {
+      let frames: ReturnType<FrameDecoder['push']>;
+      try {
+        frames = decoder.push(chunk);
+      } catch {
+        stats.malformed++;
+        socket.destroy();
+        return;
+      }
+      for (const frame of frames) {
+        let request: IsoMessage;
+        try {
+          request = unpack(frame.message, spec);
+        } catch {
+          stats.malformed++;
+          continue; // an issuer ignores what it cannot parse; the acquirer's timeout handles it
+        }
+        void answer(request).then(({ response, delayMs }) => {
+          if (!response) return;
+          const write = () => {
+            if (!socket.destroyed) socket.write(encodeFrame(pack(response, spec), framing, frame.header.length ? Buffer.from(frame.header) : undefined));
+          };
+          if (delayMs > 0) setTimeout(write, delayMs).unref();
+          else write();
+        });
+      }
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error) => reject(new RigError('SIM_LISTEN', `issuer simulator cannot listen on ${config.host}:${config.port}: ${error.message}`, { cause: error })));
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  return {
+    port,
+    stats,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
