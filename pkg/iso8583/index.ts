@@ -9,8 +9,10 @@
  * Errors are RigErrors with codes from IsoErrorCode (ISO_TRUNCATED, ISO_BAD_LENGTH, ISO_BAD_CHAR,
  * ISO_UNDEFINED_FIELD, ISO_BAD_BITMAP, ISO_EXTRA_BYTES, …); `where` is `DE 35 @ byte 57`.
  */
-import { RigError } from '../errors/index.ts';
-import type { IsoMessage, IsoSpec, IsoUnpackDetailed, SpecDocument } from './types.ts';
+import { packWith, unpackWith } from './codec.ts';
+import type { MessagePlan } from './plan.ts';
+import { BUILTIN_SPEC_FILES, builtin, loadSpecFrom, SPECS_DIR } from './spec.ts';
+import type { IsoFieldSpan, IsoMessage, IsoSpec, IsoUnpackDetailed, SpecDocument } from './types.ts';
 
 export type {
   DataEncoding,
@@ -31,44 +33,42 @@ export type {
 export { IsoErrorCode, isoError } from './errors.ts';
 export type { EmvTagInfo } from './emv-tags.ts';
 export { emvTagInfo, emvTags } from './emv-tags.ts';
+export { MAX_TLV_DEPTH } from './tlv.ts';
 
 export type BuiltinSpecName = 'iso87ascii' | 'iso87binary' | 'iso93ascii' | 'iso87ebcdic';
 
-function notYet(what: string): never {
-  throw new RigError('NOT_IMPLEMENTED', `${what} is not implemented yet`, {
-    hint: 'pkg/iso8583 is being built; this API is fixed, the body lands shortly',
-  });
-}
-
 /** Load a spec from a YAML/JSON file path or an in-memory document; validates against the JSON Schema. */
 export function loadSpec(pathOrDocument: string | SpecDocument): IsoSpec {
-  return notYet(`loadSpec(${typeof pathOrDocument === 'string' ? pathOrDocument : 'document'})`);
+  return loadSpecFrom(pathOrDocument);
 }
 
-/** One of the specs shipped in configs/specs/. */
+/** One of the specs shipped in configs/specs/ (compiled once, then cached). */
 export function builtinSpec(name: BuiltinSpecName | string): IsoSpec {
-  return notYet(`builtinSpec(${name})`);
+  return builtin(name);
 }
 
 /** The shipped specs: name, title and file path. */
 export function listBuiltinSpecs(): { name: string; title: string; path: string }[] {
-  return notYet('listBuiltinSpecs');
+  return Object.entries(BUILTIN_SPEC_FILES).map(([name, file]) => ({
+    name,
+    title: builtin(name).title,
+    path: `${SPECS_DIR}${file}`,
+  }));
 }
 
 /** Decode one message (exactly: extra bytes are an error). */
 export function unpack(bytes: Uint8Array, spec: IsoSpec): IsoMessage {
-  void bytes;
-  return notYet(`unpack(${spec.name})`);
+  return unpackWith(spec.plan as MessagePlan, bytes, null);
 }
 
 /** Decode one message and report where every field sits (for pretty printers). Slower than unpack. */
 export function unpackDetailed(bytes: Uint8Array, spec: IsoSpec): IsoUnpackDetailed {
-  void bytes;
-  return notYet(`unpackDetailed(${spec.name})`);
+  const spans: IsoFieldSpan[] = [];
+  const message = unpackWith(spec.plan as MessagePlan, bytes, spans);
+  return { message, spans };
 }
 
-/** Encode one message; the bitmap(s) follow from which fields are present. */
+/** Encode one message; the bitmap(s) follow from which fields are present. Returns a new buffer. */
 export function pack(message: IsoMessage, spec: IsoSpec): Uint8Array {
-  void message;
-  return notYet(`pack(${spec.name})`);
+  return packWith(spec.plan as MessagePlan, message);
 }

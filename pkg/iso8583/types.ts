@@ -114,7 +114,8 @@ export interface FieldDoc {
   /** What the prefix counts: `units` (characters, digits, bytes of `b`; default) or wire `bytes`. */
   prefixCounts?: 'units' | 'bytes';
   encoding?: DataEncoding;
-  padding?: PaddingDoc;
+  /** Pad for short fixed values and odd BCD digit counts; `none` = values must have the exact length. */
+  padding?: PaddingDoc | 'none';
   /** Override the type's character set check (`any` turns it off). */
   charset?: FieldType;
   subfields?: SubfieldsDoc;

@@ -1,0 +1,82 @@
+/**
+ * Bitmaps: 64 presence bits written as 8 raw bytes, 16 ASCII hex digits or 16 EBCDIC hex digits. A bitmap
+ * is held as two 32-bit words (bit 1 = most significant bit of the first word) so presence tests and the
+ * walk over set bits are integer operations. Used for the message bitmaps and for nested ones (DE 127).
+ * Hex digits on the wire must be upper case (what every packer writes), so a round trip stays byte-exact.
+ */
+import { IsoErrorCode, isoError } from './errors.ts';
+import type { BitmapCodec } from './plan.ts';
+
+const ASCII_HEX = Uint8Array.from('0123456789ABCDEF', (c) => c.charCodeAt(0));
+const EBCDIC_HEX = Uint8Array.from([0xf0, 0xf1, 0xf2, 0xf3, 0xf4, 0xf5, 0xf6, 0xf7, 0xf8, 0xf9, 0xc1, 0xc2, 0xc3, 0xc4, 0xc5, 0xc6]);
+
+function reverse(digits: Uint8Array): Uint8Array {
+  const t = new Uint8Array(256).fill(0xff);
+  digits.forEach((code, value) => {
+    t[code] = value;
+  });
+  return t;
+}
+
+export const binaryBitmap: BitmapCodec = {
+  bytes: 8,
+  decode(buf, pos, words, at) {
+    words[at] = buf.readUInt32BE(pos);
+    words[at + 1] = buf.readUInt32BE(pos + 4);
+  },
+  encode(words, at, buf, pos) {
+    buf.writeUInt32BE(words[at]!, pos);
+    buf.writeUInt32BE(words[at + 1]!, pos + 4);
+  },
+};
+
+function hexBitmap(digits: Uint8Array, name: string): BitmapCodec {
+  const values = reverse(digits);
+  return {
+    bytes: 16,
+    decode(buf, pos, words, at, label) {
+      for (let w = 0; w < 2; w++) {
+        let word = 0;
+        for (let i = 0; i < 8; i++) {
+          const p = pos + w * 8 + i;
+          const v = values[buf[p]!]!;
+          if (v === 0xff) {
+            throw isoError(
+              IsoErrorCode.BAD_BITMAP,
+              label,
+              p,
+              `byte 0x${buf[p]!.toString(16).toUpperCase().padStart(2, '0')} is not an upper-case ${name} hex digit`,
+            );
+          }
+          word = (word << 4) | v;
+        }
+        words[at + w] = word >>> 0;
+      }
+    },
+    encode(words, at, buf, pos) {
+      for (let w = 0; w < 2; w++) {
+        const word = words[at + w]!;
+        for (let i = 0; i < 8; i++) buf[pos + w * 8 + i] = digits[(word >>> (28 - 4 * i)) & 0xf]!;
+      }
+    },
+  };
+}
+
+export const asciiHexBitmap = hexBitmap(ASCII_HEX, 'ASCII');
+export const ebcdicHexBitmap = hexBitmap(EBCDIC_HEX, 'EBCDIC');
+
+/** Bitmap codec for a spec's `bitmap.encoding`. */
+export function bitmapCodec(encoding: 'binary' | 'hex' | 'ebcdic-hex'): BitmapCodec {
+  if (encoding === 'binary') return binaryBitmap;
+  return encoding === 'hex' ? asciiHexBitmap : ebcdicHexBitmap;
+}
+
+/** Set bit `n` (1-based within the whole word array). */
+export function setBit(words: Uint32Array, n: number): void {
+  const i = (n - 1) >>> 5;
+  words[i] = (words[i]! | (0x80000000 >>> ((n - 1) & 31))) >>> 0;
+}
+
+export function hasBit(words: Uint32Array, n: number): boolean {
+  return (words[(n - 1) >>> 5]! & (0x80000000 >>> ((n - 1) & 31))) !== 0;
+}

@@ -1,0 +1,120 @@
+/**
+ * Message-level pack/unpack: MTI, bitmap(s), then each present data element through its compiled
+ * FieldCodec, in bitmap order. This is the hot path: no per-field lookups by name, one reusable output
+ * buffer, bitmaps as 32-bit words walked with clz32. Unpack must consume the input exactly.
+ */
+import { IsoErrorCode, isoError } from './errors.ts';
+import { asBuffer, ensure, type Reader, type Writer } from './io.ts';
+import type { MessagePlan } from './plan.ts';
+import type { IsoFieldSpan, IsoFieldValue, IsoMessage } from './types.ts';
+import { describeValue } from './encoding/text.ts';
+
+/** Reused across pack calls (pack is synchronous, so never shared by two calls at once). */
+const out: Writer = { buf: Buffer.allocUnsafe(8192), pos: 0 };
+
+export function unpackWith(plan: MessagePlan, bytes: Uint8Array, spans: IsoFieldSpan[] | null): IsoMessage {
+  const buf = asBuffer(bytes);
+  const end = buf.length;
+  const r: Reader = { buf, pos: 0, spans };
+  const mtiBytes = plan.mti.bytes;
+  if (end < mtiBytes) throw isoError(IsoErrorCode.TRUNCATED, 'mti', 0, `message needs ${mtiBytes} MTI byte(s), has ${end}`);
+  const mti = plan.mti.decode(buf, 0);
+  spans?.push({ label: 'mti', field: undefined, path: [], start: 0, dataStart: 0, end: mtiBytes, depth: 0, description: 'Message type indicator' });
+
+  const bitmap = plan.bitmap;
+  const words = new Uint32Array(6);
+  let pos = mtiBytes;
+  let maps = 0;
+  // Primary, then secondary when bit 1 is set, then tertiary when the spec has one and bit 65 is set.
+  for (;;) {
+    const label = maps === 0 ? 'bitmap' : maps === 1 ? 'secondary bitmap' : 'tertiary bitmap';
+    if (pos + bitmap.bytes > end) {
+      throw isoError(IsoErrorCode.TRUNCATED, label, pos, `${label} needs ${bitmap.bytes} byte(s), ${end - pos} left`);
+    }
+    bitmap.decode(buf, pos, words, maps * 2, label);
+    spans?.push({ label, field: undefined, path: [], start: pos, dataStart: pos, end: pos + bitmap.bytes, depth: 0, description: label });
+    pos += bitmap.bytes;
+    maps++;
+    const continues = (words[(maps - 1) * 2]! & 0x80000000) !== 0;
+    if (!continues || maps === 3 || (maps === 2 && !plan.tertiary)) break;
+  }
+  const bitmapEnd = pos;
+  // Every set bit must name a defined field (bit 1 / bit 65 are the bitmap continuation bits).
+  for (let i = 0; i < maps * 2; i++) {
+    const stray = words[i]! & ~plan.definedWords[i]!;
+    if (stray !== 0) {
+      const n = i * 32 + Math.clz32(stray) + 1;
+      throw isoError(IsoErrorCode.UNDEFINED_FIELD, `DE ${n}`, mtiBytes, `bitmap bit ${n} is set but the spec defines no DE ${n}`);
+    }
+  }
+  r.pos = bitmapEnd;
+  const fields: Record<number, IsoFieldValue> = {};
+  const codecs = plan.fields;
+  for (let i = 0; i < maps * 2; i++) {
+    let word = words[i]!;
+    // Skip the continuation bits (1, and 65 with a tertiary bitmap).
+    if ((i === 0 || (i === 2 && plan.tertiary)) && (word & 0x80000000) !== 0) word = (word & 0x7fffffff) >>> 0;
+    while (word !== 0) {
+      const lz = Math.clz32(word);
+      word = (word & ~(0x80000000 >>> lz)) >>> 0;
+      const n = i * 32 + lz + 1;
+      fields[n] = codecs[n]!.decode(r, end);
+    }
+  }
+  if (r.pos !== end) {
+    throw isoError(IsoErrorCode.EXTRA_BYTES, 'message', r.pos, `${end - r.pos} byte(s) left after the last field`);
+  }
+  return { mti, fields };
+}
+
+export function packWith(plan: MessagePlan, message: IsoMessage): Uint8Array {
+  if (typeof message !== 'object' || message === null) {
+    throw isoError(IsoErrorCode.BAD_VALUE, 'message', undefined, `expected { mti, fields }, got ${describeValue(message)}`);
+  }
+  const fields = message.fields as Record<string, unknown>;
+  if (typeof fields !== 'object' || fields === null) {
+    throw isoError(IsoErrorCode.BAD_VALUE, 'fields', undefined, `expected an object of fields, got ${describeValue(fields)}`);
+  }
+  const words = new Uint32Array(6);
+  let highest = 0;
+  for (const key in fields) {
+    if (fields[key] === undefined) continue;
+    const n = Number(key);
+    const defined = String(n) === key && n >= 0 && n <= 192 && plan.fields[n] !== undefined;
+    if (!defined) {
+      const why =
+        n === 1 || (n === 65 && plan.tertiary)
+          ? `DE ${n} is a bitmap; bitmaps are derived from the fields present, leave it out`
+          : 'the spec defines no such field';
+      throw isoError(IsoErrorCode.UNDEFINED_FIELD, `DE ${key}`, undefined, why);
+    }
+    words[(n - 1) >>> 5] = (words[(n - 1) >>> 5]! | (0x80000000 >>> ((n - 1) & 31))) >>> 0;
+    if (n > highest) highest = n;
+  }
+  if (highest > 64) words[0] = (words[0]! | 0x80000000) >>> 0;
+  if (highest > 128) words[2] = (words[2]! | 0x80000000) >>> 0;
+  const maps = highest > 128 ? 3 : highest > 64 ? 2 : 1;
+
+  const w = out;
+  w.pos = 0;
+  ensure(w, plan.mti.bytes + maps * plan.bitmap.bytes);
+  plan.mti.encode(message.mti, w);
+  for (let m = 0; m < maps; m++) {
+    plan.bitmap.encode(words, m * 2, w.buf, w.pos);
+    w.pos += plan.bitmap.bytes;
+  }
+  const codecs = plan.fields;
+  for (let i = 0; i < maps * 2; i++) {
+    let word = words[i]!;
+    if ((i === 0 || (i === 2 && plan.tertiary)) && (word & 0x80000000) !== 0) word = (word & 0x7fffffff) >>> 0;
+    while (word !== 0) {
+      const lz = Math.clz32(word);
+      word = (word & ~(0x80000000 >>> lz)) >>> 0;
+      const n = i * 32 + lz + 1;
+      codecs[n]!.encode(fields[n], w);
+    }
+  }
+  const result = Buffer.allocUnsafe(w.pos);
+  w.buf.copy(result, 0, 0, w.pos);
+  return result;
+}

@@ -1,0 +1,110 @@
+/**
+ * Binary field encodings for type `b`: raw bytes, or the same bytes written as upper-case ASCII hex digits
+ * (jPOS IFA_BINARY, pyiso8583's hex-string ASCII fields). Values are Uint8Array; pack also takes an
+ * even-length hex string. Lower-case hex on the wire is rejected because it could not re-pack byte-exact.
+ */
+import { IsoErrorCode, isoError } from '../errors.ts';
+import type { Writer } from '../io.ts';
+import type { DataCodec } from './codec.ts';
+import { describeValue } from './text.ts';
+
+/** ASCII code -> nibble for 0-9 A-F, 0xff otherwise (lower case deliberately invalid). */
+const HEX_VALUE = (() => {
+  const t = new Uint8Array(256).fill(0xff);
+  for (let i = 0; i < 10; i++) t[0x30 + i] = i;
+  for (let i = 0; i < 6; i++) t[0x41 + i] = 10 + i;
+  return t;
+})();
+const HEX_DIGIT = Uint8Array.from('0123456789ABCDEF', (c) => c.charCodeAt(0));
+
+/** Parse a hex string (either case) into bytes, or undefined if it is not one. */
+export function parseHex(text: string): Uint8Array | undefined {
+  if (text.length % 2 !== 0 || !/^[0-9A-Fa-f]*$/.test(text)) return undefined;
+  return Uint8Array.from(Buffer.from(text, 'hex'));
+}
+
+function prepareBytes(value: unknown, label: string): Uint8Array {
+  if (value instanceof Uint8Array) return value;
+  if (typeof value === 'string') {
+    const bytes = parseHex(value);
+    if (bytes !== undefined) return bytes;
+    throw isoError(IsoErrorCode.BAD_VALUE, label, undefined, 'a binary field takes bytes or an even-length hex string');
+  }
+  throw isoError(IsoErrorCode.BAD_VALUE, label, undefined, `expected bytes, got ${describeValue(value)}`);
+}
+
+function copyOut(buf: Buffer, start: number, end: number): Uint8Array {
+  const out = new Uint8Array(end - start);
+  out.set(buf.subarray(start, end));
+  return out;
+}
+
+export const binaryCodec: DataCodec = {
+  wireBytes: (units) => units,
+  unitsIn: (wire) => wire,
+  decode: (buf, start, wire) => copyOut(buf, start, start + wire),
+  prepare: prepareBytes,
+  unitsOf: (value) => value.length,
+  encode(value, _units, w: Writer) {
+    w.buf.set(value as Uint8Array, w.pos);
+    w.pos += (value as Uint8Array).length;
+  },
+};
+
+export const hexCodec: DataCodec = {
+  wireBytes: (units) => units * 2,
+  unitsIn: (wire) => ((wire & 1) === 0 ? wire >> 1 : -1),
+  decode(buf, start, wire, units, label) {
+    const out = new Uint8Array(units);
+    for (let i = 0, p = start; i < units; i++, p += 2) {
+      const hi = HEX_VALUE[buf[p]!]!;
+      const lo = HEX_VALUE[buf[p + 1]!]!;
+      if (hi === 0xff || lo === 0xff) {
+        const at = hi === 0xff ? p : p + 1;
+        throw isoError(
+          IsoErrorCode.BAD_CHAR,
+          label,
+          at,
+          `byte 0x${buf[at]!.toString(16).toUpperCase().padStart(2, '0')} is not an upper-case hex digit`,
+        );
+      }
+      out[i] = (hi << 4) | lo;
+    }
+    void wire;
+    return out;
+  },
+  prepare: prepareBytes,
+  unitsOf: (value) => value.length,
+  encode(value, _units, w: Writer) {
+    const bytes = value as Uint8Array;
+    const out = w.buf;
+    let pos = w.pos;
+    for (let i = 0; i < bytes.length; i++) {
+      const b = bytes[i]!;
+      out[pos++] = HEX_DIGIT[b >> 4]!;
+      out[pos++] = HEX_DIGIT[b & 0x0f]!;
+    }
+    w.pos = pos;
+  },
+};
+
+/** Decode `count` upper-case hex digit pairs at buf[start] into `into`; returns the offset of a bad digit or -1. */
+export function decodeHexInto(buf: Uint8Array, start: number, count: number, into: Uint8Array): number {
+  for (let i = 0, p = start; i < count; i++, p += 2) {
+    const hi = HEX_VALUE[buf[p]!]!;
+    const lo = HEX_VALUE[buf[p + 1]!]!;
+    if (hi === 0xff) return p;
+    if (lo === 0xff) return p + 1;
+    into[i] = (hi << 4) | lo;
+  }
+  return -1;
+}
+
+/** Write `count` bytes of `from` as upper-case hex at out[pos]. */
+export function encodeHexAt(from: Uint8Array, count: number, out: Uint8Array, pos: number): void {
+  for (let i = 0; i < count; i++) {
+    const b = from[i]!;
+    out[pos++] = HEX_DIGIT[b >> 4]!;
+    out[pos++] = HEX_DIGIT[b & 0x0f]!;
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * The compiled form of a spec: one FieldCodec per data element, each a closure composed at load time from
+ * an encoder (encoding/), a prefixer (prefix/) and a padder (padding.ts), or a subfield codec
+ * (composite.ts, tlv.ts). The codec (codec.ts) only walks the bitmap and calls these; it never looks a
+ * field property up by name while a message is being packed or unpacked.
+ */
+import type { Reader, Writer } from './io.ts';
+import type { IsoFieldValue } from './types.ts';
+
+export interface FieldCodec {
+  /** `DE 35`, `DE 127.3`, … */
+  readonly label: string;
+  readonly description: string;
+  /** Subfield path below the data element (`['127', '3']`). */
+  readonly path: readonly string[];
+  /** Top-level data element number this codec belongs to. */
+  readonly field: number;
+  readonly depth: number;
+  /** Decode the field at r.pos, never reading at or beyond `end`; leaves r.pos after the field. */
+  decode(r: Reader, end: number): IsoFieldValue;
+  /** Encode `value` at w.pos, growing w as needed; leaves w.pos after the field. */
+  encode(value: unknown, w: Writer): void;
+}
+
+/** Decodes/encodes the inside of a field (positional subfields, a nested bitmap, TLV items). */
+export interface SubfieldCodec {
+  /** Decode buf[start, end) completely (bytes left over are ISO_EXTRA_BYTES). */
+  decodeRegion(r: Reader, start: number, end: number): IsoFieldValue;
+  encode(value: unknown, w: Writer): void;
+  /** Description of a subfield by id (for IsoSpec.describe). */
+  describe(path: readonly string[]): string | undefined;
+}
+
+export interface MessagePlan {
+  /** Field codecs indexed by data element number (0..192); undefined where the spec defines none. */
+  readonly fields: readonly (FieldCodec | undefined)[];
+  /** For each 32-bit bitmap word (bits 1-32, 33-64, …, 161-192), the bits the spec defines. */
+  readonly definedWords: Uint32Array;
+  readonly tertiary: boolean;
+  readonly mti: MtiCodec;
+  readonly bitmap: BitmapCodec;
+}
+
+export interface MtiCodec {
+  readonly bytes: number;
+  decode(buf: Buffer, pos: number): string;
+  encode(mti: string, w: Writer): void;
+}
+
+export interface BitmapCodec {
+  /** Wire bytes of one 64-bit bitmap. */
+  readonly bytes: number;
+  /** Read one bitmap at buf[pos] into words[at], words[at + 1]. */
+  decode(buf: Buffer, pos: number, words: Uint32Array, at: number, label: string): void;
+  /** Write words[at], words[at + 1] as one bitmap at buf[pos]. */
+  encode(words: Uint32Array, at: number, buf: Buffer, pos: number): void;
+}

@@ -1,0 +1,275 @@
+/**
+ * TLV subfields: a run of tag-length-value items filling a field (DE 55 EMV BER-TLV, DE 48 private TLVs).
+ * Tags and lengths are either BER (EMV: multi-byte tags, definite short/long lengths) or fixed-size in an
+ * encoding. Constructed BER tags (bit 6 of the first tag byte) hold nested items, up to MAX_TLV_DEPTH.
+ * Every accepted input re-packs byte-exact: non-minimal or indefinite BER lengths are rejected, values are
+ * kept as raw bytes. Never loops without consuming input; never recurses past the depth limit.
+ */
+import { CHARSETS, firstBadByte, firstBadChar, showByte } from './charset.ts';
+import { parseHex } from './encoding/binary.ts';
+import { EBCDIC_TO_LATIN1, LATIN1_TO_EBCDIC } from './encoding/cp037.ts';
+import { readLatin1, writeLatin1 } from './encoding/latin1.ts';
+import { describeValue } from './encoding/text.ts';
+import { IsoErrorCode, isoError } from './errors.ts';
+import type { FieldContext } from './field.ts';
+import { specError } from './field.ts';
+import { ensure, type Reader, type Writer } from './io.ts';
+import type { SubfieldCodec } from './plan.ts';
+import { makePrefixer, type Prefixer } from './prefix/index.ts';
+import { emvTagInfo } from './emv-tags.ts';
+import type { TlvSubfieldsDoc, TlvValue } from './types.ts';
+
+/** Deepest nesting of constructed tags accepted (EMV templates nest two or three deep in practice). */
+export const MAX_TLV_DEPTH = 8;
+
+const TEXT = CHARSETS.ans;
+
+type ValueEncoding = 'ascii' | 'ebcdic' | 'binary';
+
+export function tlvSubfields(doc: TlvSubfieldsDoc, parent: FieldContext): SubfieldCodec {
+  const where = `${parent.specWhere}.subfields`;
+  const berTags = doc.tag.format === 'ber';
+  const tagBytes = doc.tag.format === 'fixed' ? doc.tag.length : 0;
+  const tagEncoding = doc.tag.format === 'fixed' ? doc.tag.encoding : 'binary';
+  const valueEncoding: ValueEncoding = doc.value?.encoding ?? (berTags ? 'binary' : 'ascii');
+  let lengthPrefixer: Prefixer | undefined;
+  if (doc.length.format === 'fixed') {
+    const { encoding, digits } = doc.length;
+    // For binary lengths `digits` is the byte count; allow the full range of those bytes.
+    lengthPrefixer = encoding === 'binary' ? makePrefixer(digits * 3, 'binary', digits) : makePrefixer(digits, encoding);
+  }
+  if (!berTags && (!Number.isInteger(tagBytes) || tagBytes < 1)) throw specError(`${where}.tag.length`, 'a fixed tag is at least 1 byte');
+  const useDictionary = doc.dictionary === 'emv';
+  const label = parent.label;
+
+  function tagLabel(tag: string): string {
+    return `${label} tag ${tag}`;
+  }
+
+  /** Read one tag at r.pos; returns its text and whether it is constructed. */
+  function readTag(buf: Buffer, pos: number, end: number): { text: string; next: number; constructed: boolean } {
+    if (berTags) {
+      const first = buf[pos]!;
+      let p = pos + 1;
+      if ((first & 0x1f) === 0x1f) {
+        let more = true;
+        while (more) {
+          if (p >= end) throw isoError(IsoErrorCode.TRUNCATED, label, pos, 'TLV tag runs past the end of the field');
+          if (p - pos >= 4) throw isoError(IsoErrorCode.BAD_TLV, label, pos, 'BER tag longer than 4 bytes');
+          more = (buf[p]! & 0x80) !== 0;
+          p++;
+        }
+      }
+      return { text: buf.toString('hex', pos, p).toUpperCase(), next: p, constructed: (first & 0x20) !== 0 };
+    }
+    if (pos + tagBytes > end) throw isoError(IsoErrorCode.TRUNCATED, label, pos, `TLV tag needs ${tagBytes} byte(s), ${end - pos} left`);
+    return { text: decodeTagText(buf, pos, pos + tagBytes), next: pos + tagBytes, constructed: false };
+  }
+
+  function decodeTagText(buf: Buffer, start: number, end: number): string {
+    if (tagEncoding === 'binary') return buf.toString('hex', start, end).toUpperCase();
+    let text = '';
+    for (let i = start; i < end; i++) {
+      const c = tagEncoding === 'ebcdic' ? EBCDIC_TO_LATIN1[buf[i]!]! : buf[i]!;
+      if (TEXT[c] === 0) throw isoError(IsoErrorCode.BAD_TLV, label, i, `TLV tag character ${showByte(c)} is not printable`);
+      text += String.fromCharCode(c);
+    }
+    return text;
+  }
+
+  /** Read one length at pos; returns [length, next]. */
+  function readLength(buf: Buffer, pos: number, end: number, tag: string): [number, number] {
+    if (lengthPrefixer !== undefined) {
+      if (pos + lengthPrefixer.bytes > end) {
+        throw isoError(IsoErrorCode.TRUNCATED, tagLabel(tag), pos, `TLV length needs ${lengthPrefixer.bytes} byte(s), ${end - pos} left`);
+      }
+      return [lengthPrefixer.decode(buf, pos, tagLabel(tag)), pos + lengthPrefixer.bytes];
+    }
+    if (pos >= end) throw isoError(IsoErrorCode.TRUNCATED, tagLabel(tag), pos, 'TLV length runs past the end of the field');
+    const first = buf[pos]!;
+    if (first < 0x80) return [first, pos + 1];
+    const count = first & 0x7f;
+    if (count === 0) throw isoError(IsoErrorCode.BAD_LENGTH, tagLabel(tag), pos, 'indefinite BER length is not allowed in EMV data');
+    if (count > 3) throw isoError(IsoErrorCode.BAD_LENGTH, tagLabel(tag), pos, `BER length of ${count} bytes is too long`);
+    if (pos + 1 + count > end) throw isoError(IsoErrorCode.TRUNCATED, tagLabel(tag), pos, 'TLV length runs past the end of the field');
+    let n = 0;
+    for (let i = 1; i <= count; i++) n = n * 256 + buf[pos + i]!;
+    if (n < 0x80 || (count > 1 && buf[pos + 1] === 0)) {
+      throw isoError(IsoErrorCode.BAD_LENGTH, tagLabel(tag), pos, 'BER length is not in its shortest form', 'only minimal lengths re-pack byte-exact');
+    }
+    return [n, pos + 1 + count];
+  }
+
+  function decodeValue(buf: Buffer, start: number, end: number, tag: string): string | Uint8Array {
+    if (valueEncoding === 'binary') {
+      const out = new Uint8Array(end - start);
+      out.set(buf.subarray(start, end));
+      return out;
+    }
+    if (valueEncoding === 'ascii') {
+      const bad = firstBadByte(buf, start, end, TEXT);
+      if (bad >= 0) throw isoError(IsoErrorCode.BAD_CHAR, tagLabel(tag), bad, `character ${showByte(buf[bad]!)} is not printable`);
+      return readLatin1(buf, start, end);
+    }
+    let text = '';
+    for (let i = start; i < end; i++) {
+      const c = EBCDIC_TO_LATIN1[buf[i]!]!;
+      if (TEXT[c] === 0) throw isoError(IsoErrorCode.BAD_CHAR, tagLabel(tag), i, `character ${showByte(c)} is not printable`);
+      text += String.fromCharCode(c);
+    }
+    return text;
+  }
+
+  function decodeItems(r: Reader, start: number, end: number, depth: number, path: readonly string[]): TlvValue[] {
+    if (depth > MAX_TLV_DEPTH) throw isoError(IsoErrorCode.BAD_TLV, label, start, `TLV nesting deeper than ${MAX_TLV_DEPTH}`);
+    const items: TlvValue[] = [];
+    let pos = start;
+    while (pos < end) {
+      const itemStart = pos;
+      const tag = readTag(r.buf, pos, end);
+      const [length, valueStart] = readLength(r.buf, tag.next, end, tag.text);
+      const valueEnd = valueStart + length;
+      if (valueEnd > end) {
+        throw isoError(IsoErrorCode.TRUNCATED, tagLabel(tag.text), valueStart, `TLV value needs ${length} byte(s), ${end - valueStart} left`);
+      }
+      if (r.spans !== null) {
+        const name = useDictionary ? emvTagInfo(tag.text)?.name : undefined;
+        r.spans.push({
+          label: tagLabel(tag.text),
+          field: parent.field,
+          path: [...path, tag.text],
+          start: itemStart,
+          dataStart: valueStart,
+          end: valueEnd,
+          depth: parent.depth + depth,
+          description: name ?? '',
+        });
+      }
+      const value =
+        berTags && tag.constructed
+          ? decodeItems(r, valueStart, valueEnd, depth + 1, [...path, tag.text])
+          : decodeValue(r.buf, valueStart, valueEnd, tag.text);
+      items.push({ tag: tag.text, value });
+      pos = valueEnd;
+    }
+    return items;
+  }
+
+  /* ------------------------------------------------------------------ encode */
+
+  function tagBytesOf(tag: unknown, at: string): Uint8Array {
+    if (typeof tag !== 'string') throw isoError(IsoErrorCode.BAD_VALUE, at, undefined, `TLV tag must be a string, got ${describeValue(tag)}`);
+    if (berTags || tagEncoding === 'binary') {
+      const bytes = parseHex(tag);
+      if (bytes === undefined || bytes.length === 0) throw isoError(IsoErrorCode.BAD_TLV, tagLabel(tag), undefined, 'tag is not hex');
+      if (berTags && !isBerTag(bytes)) throw isoError(IsoErrorCode.BAD_TLV, tagLabel(tag), undefined, 'not a well-formed BER tag');
+      if (!berTags && bytes.length !== tagBytes) throw isoError(IsoErrorCode.BAD_TLV, tagLabel(tag), undefined, `tags are ${tagBytes} byte(s)`);
+      return bytes;
+    }
+    if (tag.length !== tagBytes) throw isoError(IsoErrorCode.BAD_TLV, tagLabel(tag), undefined, `tags are ${tagBytes} character(s)`);
+    const bad = firstBadChar(tag, TEXT);
+    if (bad >= 0) throw isoError(IsoErrorCode.BAD_TLV, tagLabel(tag), undefined, 'tag characters must be printable');
+    return Uint8Array.from(tag, (c) => (tagEncoding === 'ebcdic' ? LATIN1_TO_EBCDIC[c.charCodeAt(0)]! : c.charCodeAt(0)));
+  }
+
+  function writeLength(n: number, w: Writer, tag: string): void {
+    if (lengthPrefixer !== undefined) {
+      if (n > lengthPrefixer.maxValue) {
+        throw isoError(IsoErrorCode.BAD_LENGTH, tagLabel(tag), undefined, `value length ${n} exceeds ${lengthPrefixer.maxValue}`);
+      }
+      ensure(w, lengthPrefixer.bytes);
+      lengthPrefixer.encode(n, w.buf, w.pos);
+      w.pos += lengthPrefixer.bytes;
+      return;
+    }
+    ensure(w, 4);
+    if (n < 0x80) w.buf[w.pos++] = n;
+    else if (n < 0x100) {
+      w.buf[w.pos++] = 0x81;
+      w.buf[w.pos++] = n;
+    } else if (n < 0x10000) {
+      w.buf[w.pos++] = 0x82;
+      w.buf[w.pos++] = n >> 8;
+      w.buf[w.pos++] = n & 0xff;
+    } else if (n < 0x1000000) {
+      w.buf[w.pos++] = 0x83;
+      w.buf[w.pos++] = n >> 16;
+      w.buf[w.pos++] = (n >> 8) & 0xff;
+      w.buf[w.pos++] = n & 0xff;
+    } else throw isoError(IsoErrorCode.BAD_LENGTH, tagLabel(tag), undefined, 'TLV value longer than 16 MiB');
+  }
+
+  function valueBytes(value: unknown, tag: string): Uint8Array {
+    if (valueEncoding === 'binary') {
+      if (value instanceof Uint8Array) return value;
+      if (typeof value === 'string') {
+        const bytes = parseHex(value);
+        if (bytes !== undefined) return bytes;
+      }
+      throw isoError(IsoErrorCode.BAD_VALUE, tagLabel(tag), undefined, `TLV value must be bytes or hex, got ${describeValue(value)}`);
+    }
+    if (typeof value !== 'string') {
+      throw isoError(IsoErrorCode.BAD_VALUE, tagLabel(tag), undefined, `TLV value must be a string, got ${describeValue(value)}`);
+    }
+    const bad = firstBadChar(value, TEXT);
+    if (bad >= 0) throw isoError(IsoErrorCode.BAD_CHAR, tagLabel(tag), undefined, `character ${showByte(value.charCodeAt(bad))} is not printable`);
+    if (valueEncoding === 'ascii') {
+      const out = Buffer.allocUnsafe(value.length);
+      writeLatin1(out, value, 0);
+      return out;
+    }
+    return Uint8Array.from(value, (c) => LATIN1_TO_EBCDIC[c.charCodeAt(0)]!);
+  }
+
+  function encodeItems(value: unknown, w: Writer, depth: number): void {
+    if (depth > MAX_TLV_DEPTH) throw isoError(IsoErrorCode.BAD_TLV, label, undefined, `TLV nesting deeper than ${MAX_TLV_DEPTH}`);
+    if (!Array.isArray(value)) throw isoError(IsoErrorCode.BAD_VALUE, label, undefined, `expected a list of TLV items, got ${describeValue(value)}`);
+    for (const item of value as unknown[]) {
+      if (typeof item !== 'object' || item === null) {
+        throw isoError(IsoErrorCode.BAD_VALUE, label, undefined, `a TLV item is { tag, value }, got ${describeValue(item)}`);
+      }
+      const { tag, value: itemValue } = item as { tag: unknown; value: unknown };
+      const tagBytes = tagBytesOf(tag, label);
+      const tagText = tag as string;
+      ensure(w, tagBytes.length);
+      w.buf.set(tagBytes, w.pos);
+      w.pos += tagBytes.length;
+      const constructed = berTags && (tagBytes[0]! & 0x20) !== 0;
+      if (constructed) {
+        const inner: Writer = { buf: Buffer.allocUnsafe(64), pos: 0 };
+        encodeItems(itemValue, inner, depth + 1);
+        writeLength(inner.pos, w, tagText);
+        ensure(w, inner.pos);
+        inner.buf.copy(w.buf, w.pos, 0, inner.pos);
+        w.pos += inner.pos;
+      } else {
+        const bytes = valueBytes(itemValue, tagText);
+        writeLength(bytes.length, w, tagText);
+        ensure(w, bytes.length);
+        w.buf.set(bytes, w.pos);
+        w.pos += bytes.length;
+      }
+    }
+  }
+
+  return {
+    decodeRegion(r: Reader, start: number, end: number) {
+      const items = decodeItems(r, start, end, 1, parent.path);
+      r.pos = end;
+      return items;
+    },
+    encode: (value, w) => encodeItems(value, w, 1),
+    describe: (path) => (useDictionary && path.length > 0 ? emvTagInfo(path[path.length - 1]!)?.name : undefined),
+  };
+}
+
+/** A BER tag: one byte, or a first byte with low bits 11111 then bytes with bit 8 set except the last. */
+function isBerTag(bytes: Uint8Array): boolean {
+  if ((bytes[0]! & 0x1f) !== 0x1f) return bytes.length === 1;
+  if (bytes.length < 2 || bytes.length > 4) return false;
+  for (let i = 1; i < bytes.length; i++) {
+    const last = i === bytes.length - 1;
+    if (((bytes[i]! & 0x80) !== 0) === last) return false;
+  }
+  return true;
+}
