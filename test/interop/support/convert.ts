@@ -31,15 +31,20 @@ export interface VectorFile {
   vectors: Vector[];
 }
 
-/** How fluxrig's spec holds a data element: text, or bytes written raw or as hex digits on the wire. */
-type FluxKind = { bytes: false } | { bytes: true; hexOnWire: boolean };
+/**
+ * How fluxrig's spec holds a data element: text, or bytes written raw or as hex digits on the wire; bytes
+ * of a BER-TLV field (DE 55) are held as TlvValue[] items.
+ */
+type FluxKind = { bytes: false } | { bytes: true; hexOnWire: boolean; berTlv: boolean };
 
 function fluxKind(spec: IsoSpec, field: number): FluxKind | undefined {
   const doc = spec.document.fields[String(field)];
   if (doc === undefined) return undefined;
   if (doc.type !== 'b') return { bytes: false };
   const encoding = doc.encoding ?? spec.document.defaults?.encoding;
-  return { bytes: true, hexOnWire: encoding === 'hex' };
+  const sub = doc.subfields;
+  const berTlv = sub?.kind === 'tlv' && sub.tag.format === 'ber';
+  return { bytes: true, hexOnWire: encoding === 'hex', berTlv };
 }
 
 export function toHex(bytes: Uint8Array): string {
@@ -66,6 +71,37 @@ export function encodeTlv(items: readonly TlvValue[]): Uint8Array {
     parts.push(Buffer.from(item.tag, 'hex'), Buffer.from(length), value);
   }
   return new Uint8Array(Buffer.concat(parts));
+}
+
+/**
+ * BER-TLV items as fluxrig holds them (tag as upper-case hex; primitive values as bytes, constructed ones
+ * as nested items). Definite lengths only, as EMV requires.
+ */
+export function decodeTlv(bytes: Uint8Array): TlvValue[] {
+  const items: TlvValue[] = [];
+  let pos = 0;
+  const take = (): number => {
+    const byte = bytes[pos++];
+    if (byte === undefined) throw new Error(`BER-TLV truncated at byte ${pos - 1}`);
+    return byte;
+  };
+  while (pos < bytes.length) {
+    const tagStart = pos;
+    const first = take();
+    if ((first & 0x1f) === 0x1f) while ((take() & 0x80) !== 0);
+    const tag = toHex(bytes.subarray(tagStart, pos));
+    let length = take();
+    if (length & 0x80) {
+      const count = length & 0x7f;
+      length = 0;
+      for (let i = 0; i < count; i++) length = length * 256 + take();
+    }
+    if (pos + length > bytes.length) throw new Error(`BER-TLV tag ${tag} wants ${length} bytes, ${bytes.length - pos} left`);
+    const value = bytes.slice(pos, pos + length);
+    pos += length;
+    items.push({ tag, value: (first & 0x20) !== 0 ? decodeTlv(value) : value });
+  }
+  return items;
 }
 
 /** The bytes a fluxrig byte-valued field carries, whatever its in-memory form. */
@@ -116,7 +152,7 @@ export function fluxFromVector(vector: Vector, spec: IsoSpec): IsoMessage {
   for (const [n, hex] of Object.entries(vector.binary)) {
     const kind = fluxKind(spec, Number(n));
     // A spec that holds these bytes as text carries them as hex digits (the 1987 ASCII convention).
-    fields[Number(n)] = kind?.bytes === true ? fromHex(hex) : hex.toUpperCase();
+    fields[Number(n)] = kind?.bytes !== true ? hex.toUpperCase() : kind.berTlv ? decodeTlv(fromHex(hex)) : fromHex(hex);
   }
   return { mti: vector.mti, fields };
 }
