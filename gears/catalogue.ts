@@ -10,6 +10,7 @@ import { descriptor as httpIn } from './http-in/index.ts';
 import { descriptor as httpOut } from './http-out/index.ts';
 import { descriptor as iso8583Build } from './iso8583-build/index.ts';
 import { descriptor as iso8583Client } from './iso8583-client/index.ts';
+import { descriptor as iso8583IssuerSim } from './iso8583-issuer-sim/index.ts';
 import { descriptor as iso8583Parse } from './iso8583-parse/index.ts';
 import { descriptor as iso8583Server } from './iso8583-server/index.ts';
 import { descriptor as log } from './log/index.ts';
@@ -24,6 +25,7 @@ export const gearCatalogue: GearDescriptor[] = [
   httpOut,
   iso8583Build,
   iso8583Client,
+  iso8583IssuerSim,
   iso8583Parse,
   iso8583Server,
   log,
