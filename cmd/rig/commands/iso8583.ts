@@ -3,21 +3,14 @@
  * Thin: parsing and printing only; the codec, framing, masking and rendering are pkg/iso8583's.
  * Decoded output is masked unless the user passes `--unmasked`; nothing here ever logs card data.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { RigError } from '../../../pkg/errors/index.ts';
 import { encodeFrame, FrameDecoder, type FramingKind, type FramingOptions, resolveFraming } from '../../../pkg/iso8583/framing.ts';
-import {
-  builtinSpec,
-  type IsoFieldValue,
-  type IsoMessage,
-  type IsoSpec,
-  listBuiltinSpecs,
-  loadSpec,
-  pack,
-  unpackDetailed,
-} from '../../../pkg/iso8583/index.ts';
+import { type IsoFieldValue, type IsoMessage, listBuiltinSpecs, pack, unpackDetailed } from '../../../pkg/iso8583/index.ts';
 import { formatMessageTable, messageToJson } from '../../../pkg/iso8583/pretty.ts';
+// The spec lookup (builtin name or file path) is the one the iso8583 gears use, so both agree.
+import { resolveSpec } from '../../../gears/iso8583-parse/common.ts';
 
 const DEFAULT_SPEC = 'iso87ascii';
 const FRAMINGS: readonly FramingKind[] = ['none', 'binary2', 'ascii4'];
@@ -40,21 +33,6 @@ interface EncodeFlags extends FramingFlags {
   file?: string;
   raw?: boolean;
   header?: string;
-}
-
-/** A spec given as a builtin name or as a path to a YAML/JSON spec file. */
-export function resolveSpec(reference: string): IsoSpec {
-  const looksLikePath = /[/\\]|\.(ya?ml|json)$/i.test(reference);
-  if (looksLikePath || existsSync(reference)) {
-    if (!existsSync(reference)) {
-      throw new RigError('ISO_SPEC_NOT_FOUND', `spec file ${reference} does not exist`, {
-        hint: 'pass a builtin spec name (rig iso8583 specs) or the path of a YAML/JSON spec file',
-        exitCode: 2,
-      });
-    }
-    return loadSpec(reference);
-  }
-  return builtinSpec(reference);
 }
 
 function framingFrom(flags: FramingFlags): FramingOptions {
