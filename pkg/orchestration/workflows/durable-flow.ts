@@ -92,7 +92,6 @@ export async function durableFlow(input: DurableFlowInput): Promise<FlowResult> 
   }
   setHandler(flowStatusQuery, () => ({ flow: plan.flow, state, current, history: [...history] }));
 
-  const proxies = new Map<string, GearActivities>();
   const compensationsById = new Map((plan.compensations ?? []).map((c) => [c.id, c]));
   /** Completed steps with a compensation, in completion order, with the envelope they produced. */
   const completed: { step: string; compensate: GearInvocation; envelope: Envelope }[] = [];
@@ -259,7 +258,7 @@ export async function durableFlow(input: DurableFlowInput): Promise<FlowResult> 
     stepKey: string,
     role: 'step' | 'compensation' | 'on-error',
   ): Promise<StepOutput[]> {
-    const activities = activitiesFor(proxies, step);
+    const activities = activitiesFor(step, stepKey);
     const withKey: Envelope = {
       ...message,
       headers: { ...message.headers, [IDEMPOTENCY_HEADER]: `${info.workflowId}/${stepKey}` },
@@ -334,18 +333,18 @@ export async function durableFlow(input: DurableFlowInput): Promise<FlowResult> 
   }
 }
 
-/** Per-step activity proxies, memoised per options within one run (proxy creation is needless per step). */
-function activitiesFor(proxies: Map<string, GearActivities>, step: GearInvocation): GearActivities {
-  const key = `${step.local === true}|${JSON.stringify(step.retry ?? {})}|${step.timeout ?? ''}`;
-  const known = proxies.get(key);
-  if (known) return known;
+/**
+ * Activity proxy for one step call. The activity id is the step key (`charge`, `undo-a@a`): every gear
+ * step runs the same activity type, so without a meaningful id the replayer could not tell that two
+ * steps swapped places; with it, reordering steps or compensations is a determinism violation.
+ */
+function activitiesFor(step: GearInvocation, stepKey: string): GearActivities {
   const options: ActivityOptions & LocalActivityOptions = {
+    activityId: stepKey,
     startToCloseTimeout: step.timeout ?? DEFAULT_STEP_TIMEOUT,
     retry: retryPolicyOf(step.retry),
   };
-  const made = step.local === true ? proxyLocalActivities<GearActivities>(options) : proxyActivities<GearActivities>(options);
-  proxies.set(key, made);
-  return made;
+  return step.local === true ? proxyLocalActivities<GearActivities>(options) : proxyActivities<GearActivities>(options);
 }
 
 function retryPolicyOf(retry: StepRetryPolicy | undefined): ActivityOptions['retry'] {
