@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs'
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { SIGNALS, type Signal } from '../records.ts';
-import { hourDir, hourStartMs, listPartitions, signalDir, sqlString } from './paths.ts';
+import { hourDir, hourStartMs, listPartitions, SCHEMA_PARTITION, signalDir, sqlString } from './paths.ts';
 import { COLUMNS, liveTable } from './schema.ts';
 
 export interface RolledFile {
@@ -107,5 +107,18 @@ export async function recoverInterruptedRolls(connection: DuckDBConnection, parq
         else rmSync(temporary);
       }
     }
+  }
+}
+
+/** Write the empty per-signal schema files if missing (see SCHEMA_PARTITION). */
+export async function ensureSchemaFiles(connection: DuckDBConnection, parquetRoot: string): Promise<void> {
+  for (const signal of SIGNALS) {
+    const dir = hourDir(parquetRoot, signal, SCHEMA_PARTITION);
+    const file = join(dir, 'part-0.parquet');
+    if (existsSync(file)) continue;
+    mkdirSync(dir, { recursive: true });
+    const columns = COLUMNS[signal].map((c) => c.name).join(', ');
+    await connection.run(`COPY (SELECT ${columns} FROM ${liveTable(signal)} WHERE false) TO ${sqlString(`${file}.tmp`)} (FORMAT parquet)`);
+    renameSync(`${file}.tmp`, file);
   }
 }

@@ -3,6 +3,7 @@
  * retention and the Grafana provisioning agree. Never creates anything.
  *
  *   <data_dir>/telemetry/telemetry.duckdb                                   live rows (DuckDB file)
+ *   <data_dir>/telemetry/snapshot.duckdb                                    copy for outside readers
  *   <data_dir>/telemetry/parquet/signal=<signal>/hour=<YYYY-MM-DDTHH>/part-<n>.parquet
  */
 import { existsSync, readdirSync } from 'node:fs';
@@ -12,13 +13,27 @@ import type { Signal } from '../records.ts';
 export interface TelemetryPaths {
   root: string;
   database: string;
+  /** A consistent copy of `database` the writer refreshes for outside readers (Grafana). */
+  snapshot: string;
   parquetRoot: string;
 }
 
 export function telemetryPaths(dataDir: string): TelemetryPaths {
   const root = join(dataDir, 'telemetry');
-  return { root, database: join(root, 'telemetry.duckdb'), parquetRoot: join(root, 'parquet') };
+  return {
+    root,
+    database: join(root, 'telemetry.duckdb'),
+    snapshot: join(root, 'snapshot.duckdb'),
+    parquetRoot: join(root, 'parquet'),
+  };
 }
+
+/**
+ * The partition holding one empty, correctly typed Parquet file per signal: the views' glob then always
+ * matches, so view definitions never depend on whether data was rolled yet. Retention skips it (its hour
+ * does not parse).
+ */
+export const SCHEMA_PARTITION = 'schema';
 
 export function signalDir(parquetRoot: string, signal: Signal): string {
   return join(parquetRoot, `signal=${signal}`);

@@ -5,12 +5,13 @@
  *   - `flush` turns the buffers into data chunks, appends them with the DuckDB appender, commits and
  *     checkpoints: when it resolves the rows are durable, which is when the sink may ack;
  *   - `roll` moves rows of finished hours into `signal=<s>/hour=<h>/part-<n>.parquet` (parquet.ts);
- *   - `applyRetention` drops partitions and rows older than the configured window.
+ *   - `applyRetention` drops partitions and rows older than the configured window;
+ *   - `publishSnapshot` refreshes a consistent copy of the file for readers such as Grafana.
  * All of them run on one serial lane over one connection, so a roll never races an append.
  * It must never be opened twice on the same file (DuckDB's file lock enforces it across processes)
  * and never ack anything itself.
  */
-import { mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, renameSync } from 'node:fs';
 import {
   type DuckDBAppender,
   type DuckDBConnection,
@@ -21,7 +22,7 @@ import {
 } from '@duckdb/node-api';
 import { RigError } from '../../errors/index.ts';
 import { type RecordBySignal, SIGNALS, type Signal } from '../records.ts';
-import { recoverInterruptedRolls, rollFinishedHours, type RollResult } from './parquet.ts';
+import { ensureSchemaFiles, recoverInterruptedRolls, rollFinishedHours, type RollResult } from './parquet.ts';
 import { type TelemetryPaths, telemetryPaths } from './paths.ts';
 import { applyRetention, type RetentionResult } from './retention.ts';
 import { COLUMNS, CREATE_ROLLS_SQL, createTableSql, liveTable } from './schema.ts';
@@ -85,6 +86,7 @@ export class TelemetryWriter {
     for (const signal of SIGNALS) await connection.run(createTableSql(signal));
     await connection.run(CREATE_ROLLS_SQL);
     await recoverInterruptedRolls(connection, paths.parquetRoot);
+    await ensureSchemaFiles(connection, paths.parquetRoot);
     const sinks = {} as Record<Signal, SignalSink>;
     for (const signal of SIGNALS) {
       const appender = await connection.createAppender(liveTable(signal));
@@ -134,6 +136,22 @@ export class TelemetryWriter {
       const result = await applyRetention(this.connection, this.paths.parquetRoot, this.options.retentionHours, nowMs);
       await this.refreshViewsNow();
       return result;
+    });
+  }
+
+  /**
+   * Refresh `snapshot.duckdb`: flush, checkpoint, copy, rename. Between two lane operations the file
+   * is quiescent and checkpointed, so the copy is consistent; the rename makes it appear atomically
+   * (the Grafana DuckDB plugin reloads a file when it changes). Holds the persistent views.
+   */
+  publishSnapshot(): Promise<string> {
+    return this.lane.run(async () => {
+      await this.flushNow();
+      await this.connection.run('CHECKPOINT');
+      const temporary = `${this.paths.snapshot}.tmp`;
+      copyFileSync(this.paths.database, temporary);
+      renameSync(temporary, this.paths.snapshot);
+      return this.paths.snapshot;
     });
   }
 
