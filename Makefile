@@ -17,8 +17,10 @@ export PATH := $(FLUXRIG_ENGINES_DIR)/bin:$(PATH)
 help:
 	@echo "make run | test | bench | build | engines | oracles | typecheck | lint | clean"
 
+# `npm install`, not `npm ci`: the lock file lists only this platform's optional binaries (biome, duckdb,
+# swc …), which `npm ci` rejects as out of sync; `npm install` follows the same lock and leaves it as is.
 $(NODE_STAMP): package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
+	npm install --no-audit --no-fund --loglevel=error
 	@touch $@
 
 deps: $(NODE_STAMP)
