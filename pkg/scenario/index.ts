@@ -13,6 +13,7 @@ export { catalogueOf, checkGraph, findPortCycle, portsOf, type Catalogue, type G
 export { parseScenarioText, readScenarioFile, validateScenarioValue } from './parse.ts';
 export { describeProblem, problemsError, type Problem } from './problems.ts';
 export { diffScenarios, type ScenarioDiff } from './diff.ts';
+export { interpolateEnv } from './interpolate.ts';
 
 export interface CheckedScenario {
   scenario?: Scenario;
@@ -25,8 +26,8 @@ function withGraph(parsed: ParsedScenario, catalogue: Iterable<GearDescriptor>):
   return problems.length > 0 ? { problems } : { scenario: parsed.scenario, problems };
 }
 
-export async function checkScenarioFile(file: string, catalogue: Iterable<GearDescriptor>): Promise<CheckedScenario> {
-  return withGraph(await readScenarioFile(file), catalogue);
+export async function checkScenarioFile(file: string, catalogue: Iterable<GearDescriptor>, env: NodeJS.ProcessEnv = process.env): Promise<CheckedScenario> {
+  return withGraph(await readScenarioFile(file, env), catalogue);
 }
 
 export function checkScenarioText(text: string, file: string, catalogue: Iterable<GearDescriptor>): CheckedScenario {

@@ -8,6 +8,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { RigError } from '../errors/index.ts';
 import { didYouMean } from '../text/suggest.ts';
+import { interpolateEnv } from './interpolate.ts';
 import { scenarioSchema, type Scenario } from './model.ts';
 import { formatPath, type Problem } from './problems.ts';
 import { YamlPositions, type Position } from './source-map.ts';
@@ -20,14 +21,16 @@ export interface ParsedScenario {
   locate: (path: ReadonlyArray<PropertyKey>) => string;
 }
 
-export async function readScenarioFile(file: string): Promise<ParsedScenario> {
+export async function readScenarioFile(file: string, env: NodeJS.ProcessEnv = process.env): Promise<ParsedScenario> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
     throw new RigError('SCENARIO_READ', `cannot read scenario file: ${(error as Error).message}`, { where: file, exitCode: 2, cause: error });
   }
-  return parseScenarioText(text, file);
+  const interpolated = interpolateEnv(text, env, file);
+  if (interpolated.problems.length > 0) return { problems: interpolated.problems, locate: () => file };
+  return parseScenarioText(interpolated.text, file);
 }
 
 export function parseScenarioText(text: string, file: string): ParsedScenario {

@@ -144,3 +144,12 @@ describe('durations', () => {
     assert.deepEqual(['250ms', '5s', '2m', '1h', '1.5s'].map(durationMs), [250, 5000, 120000, 3600000, 1500]);
   });
 });
+
+describe('environment interpolation', () => {
+  it('replaces ${NAME} and ${NAME:-default}, keeps $${ literal, and reports unset variables where they are', async () => {
+    const { interpolateEnv } = await import('./interpolate.ts');
+    const result = interpolateEnv('port: ${PORT}\nhost: ${HOST:-127.0.0.1}\nliteral: $${X}\nmissing: ${NOPE}\n', { PORT: '9000' }, 'f.yaml');
+    assert.equal(result.text, 'port: 9000\nhost: 127.0.0.1\nliteral: ${X}\nmissing: ${NOPE}\n');
+    assert.deepEqual(result.problems, [{ where: 'f.yaml:4:10', path: '', message: 'environment variable NOPE is not set', hint: 'set it, or give a default: ${NOPE:-value}' }]);
+  });
+});

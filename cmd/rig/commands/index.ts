@@ -3,8 +3,9 @@
  * a group works end to end. Order is the order `rig help` lists them.
  */
 import type { Command } from 'commander';
+import { register as registerCheck } from './check.ts';
 import { register as registerData } from './data.ts';
 
 export type RegisterCommands = (program: Command) => void;
 
-export const commandGroups: RegisterCommands[] = [registerData];
+export const commandGroups: RegisterCommands[] = [registerCheck, registerData];
