@@ -27,6 +27,12 @@ export interface DurablePublishOptions {
   headers?: Record<string, string>;
   /** Refuse unless the subject is captured by this stream (guards against a mis-routed subject). */
   expectStream?: string;
+  /**
+   * Dedup key instead of the envelope id. The rack sets it to `<input id>/<gear>/<port>/<n>` for what a
+   * gear emits while handling a message, so a redelivered input re-emits the same keys and the stream
+   * drops the repeats: effectively-once across a crash between publish and ack.
+   */
+  msgId?: string;
 }
 
 /** JetStream publish of `envelope` on `subject`, deduplicated by envelope id. */
@@ -36,7 +42,7 @@ export async function publishDurable(
   envelope: Envelope,
   options: DurablePublishOptions = {},
 ): Promise<PublishReceipt> {
-  return publishBytesDurable(bus, subject, encodeEnvelope(envelope), envelope.id, options);
+  return publishBytesDurable(bus, subject, encodeEnvelope(envelope), options.msgId ?? envelope.id, options);
 }
 
 /** JetStream publish of already-encoded bytes (DLQ forwarding of payloads that do not decode). */
