@@ -106,3 +106,12 @@ export function createTableSql(signal: Signal): string {
 /** Bookkeeping of Parquet rolls, committed with the DELETE of the rolled rows (see parquet.ts). */
 export const CREATE_ROLLS_SQL =
   'CREATE TABLE IF NOT EXISTS telemetry_rolls (file VARCHAR PRIMARY KEY, signal VARCHAR, hour VARCHAR, row_count BIGINT, rolled_at TIMESTAMP)';
+
+/**
+ * Ids (`<producer>:<seq>`) of the bus batches already stored, committed in the same transaction as
+ * their rows: a batch redelivered after a crash between commit and ack is recognised and skipped.
+ */
+export const CREATE_BATCHES_SQL = 'CREATE TABLE IF NOT EXISTS telemetry_batches (id VARCHAR PRIMARY KEY, stored_at TIMESTAMP)';
+
+/** Batch ids are kept this long: longer than the telemetry stream keeps a message (24 h). */
+export const BATCH_ID_RETENTION_HOURS = 48;

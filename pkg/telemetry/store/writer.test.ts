@@ -92,6 +92,27 @@ describe('TelemetryWriter', () => {
     });
   });
 
+  test('a batch appended again (a redelivery) is stored once, in the same flush or a later one, across reopen', async () => {
+    const dir = dataDir();
+    const spans = generateTraffic({ authorisations: 10, startUs: T15, spreadUs: 1_000_000 }).spans;
+    const batch = { signal: 'spans' as const, producer: 'rack-r1-1', seq: 7, records: spans };
+    const writer = await TelemetryWriter.open({ dataDir: dir });
+    writer.appendBatch(batch);
+    writer.appendBatch(batch);
+    const first = await writer.flush();
+    assert.deepEqual([first.rows, first.duplicateBatches], [40, 1]);
+    writer.appendBatch(batch);
+    writer.appendBatch({ ...batch, seq: 8 });
+    const second = await writer.flush();
+    assert.deepEqual([second.rows, second.duplicateBatches], [40, 1]);
+    await writer.close();
+    const reopened = await TelemetryWriter.open({ dataDir: dir });
+    reopened.appendBatch(batch);
+    assert.equal((await reopened.flush()).duplicateBatches, 1);
+    assert.equal(await count(reopened, 'spans'), 80);
+    await reopened.close();
+  });
+
   test('roll moves rows of finished hours into signal/hour Parquet partitions and keeps the current hour live', async () => {
     const dir = dataDir();
     const writer = await TelemetryWriter.open({ dataDir: dir });

@@ -17,15 +17,16 @@ import {
   type DuckDBConnection,
   DuckDBDataChunk,
   DuckDBInstance,
+  DuckDBTimestampValue,
   type DuckDBType,
   type DuckDBValue,
 } from '@duckdb/node-api';
 import { RigError } from '../../errors/index.ts';
-import { type RecordBySignal, SIGNALS, type Signal } from '../records.ts';
+import { type RecordBySignal, SIGNALS, type Signal, type TelemetryBatch } from '../records.ts';
 import { ensureSchemaFiles, recoverInterruptedRolls, rollFinishedHours, type RollResult } from './parquet.ts';
-import { type TelemetryPaths, telemetryPaths } from './paths.ts';
+import { sqlString, type TelemetryPaths, telemetryPaths } from './paths.ts';
 import { applyRetention, type RetentionResult } from './retention.ts';
-import { COLUMNS, CREATE_ROLLS_SQL, createTableSql, liveTable } from './schema.ts';
+import { BATCH_ID_RETENTION_HOURS, COLUMNS, CREATE_BATCHES_SQL, CREATE_ROLLS_SQL, createTableSql, liveTable } from './schema.ts';
 import { SerialLane } from './serial.ts';
 import { createViewsSql } from './views.ts';
 
@@ -43,6 +44,13 @@ export interface WriterOptions {
 export interface DurableMark {
   rows: number;
   bySignal: Record<Signal, number>;
+  /** Batches skipped because an earlier flush already stored them (redeliveries). */
+  duplicateBatches: number;
+}
+
+/** The id of a bus batch, `<producer>:<seq>`: what exactly-once ingestion keys on. */
+export function batchId(batch: Pick<TelemetryBatch, 'producer' | 'seq'>): string {
+  return `${batch.producer}:${batch.seq}`;
 }
 
 const ROWS_PER_CHUNK = 2048; // DuckDB's vector size: one data chunk holds at most this many rows.
@@ -57,11 +65,13 @@ export class TelemetryWriter {
   readonly paths: TelemetryPaths;
   private readonly lane = new SerialLane();
   private closed = false;
+  private pendingBatches: TelemetryBatch[] = [];
 
   private constructor(
     private readonly instance: DuckDBInstance,
     private readonly connection: DuckDBConnection,
     private readonly sinks: Record<Signal, SignalSink>,
+    private readonly batchIds: DuckDBAppender,
     private readonly options: WriterOptions,
   ) {
     this.paths = telemetryPaths(options.dataDir);
@@ -85,6 +95,7 @@ export class TelemetryWriter {
     const connection = await instance.connect();
     for (const signal of SIGNALS) await connection.run(createTableSql(signal));
     await connection.run(CREATE_ROLLS_SQL);
+    await connection.run(CREATE_BATCHES_SQL);
     await recoverInterruptedRolls(connection, paths.parquetRoot);
     await ensureSchemaFiles(connection, paths.parquetRoot);
     const sinks = {} as Record<Signal, SignalSink>;
@@ -94,7 +105,8 @@ export class TelemetryWriter {
       for (let i = 0; i < appender.columnCount; i++) types.push(appender.columnType(i));
       sinks[signal] = { appender, types, pending: [] };
     }
-    const writer = new TelemetryWriter(instance, connection, sinks, options);
+    const batchIds = await connection.createAppender('telemetry_batches');
+    const writer = new TelemetryWriter(instance, connection, sinks, batchIds, options);
     await writer.refreshViews();
     return writer;
   }
@@ -106,10 +118,20 @@ export class TelemetryWriter {
     for (const record of records) pending.push(record);
   }
 
+  /**
+   * Buffer a bus batch. Its rows and its id commit together in the next flush; a batch whose id is
+   * already stored (a redelivery) is skipped then, so each batch lands exactly once.
+   */
+  appendBatch(batch: TelemetryBatch): void {
+    if (this.closed) throw new RigError('TELEMETRY_STORE_CLOSED', 'the telemetry writer is closed');
+    this.pendingBatches.push(batch);
+  }
+
   /** Rows buffered and not yet flushed. */
   get pendingRows(): number {
     let total = 0;
     for (const signal of SIGNALS) total += this.sinks[signal].pending.length;
+    for (const batch of this.pendingBatches) total += batch.records.length;
     return total;
   }
 
@@ -128,11 +150,13 @@ export class TelemetryWriter {
     });
   }
 
-  /** Delete partitions and live rows older than the retention window (no-op when none is set). */
+  /** Delete partitions and live rows older than the retention window (none set: keep all) and old batch ids. */
   applyRetention(nowMs: number = Date.now()): Promise<RetentionResult> {
     return this.lane.run(async () => {
-      if (this.options.retentionHours === undefined) return { partitionsDeleted: 0, rowsDeleted: 0 };
       await this.flushNow();
+      const oldestIdUs = (nowMs - BATCH_ID_RETENTION_HOURS * 3_600_000) * 1000;
+      await this.connection.run(`DELETE FROM telemetry_batches WHERE stored_at < make_timestamp(${oldestIdUs}::BIGINT)`);
+      if (this.options.retentionHours === undefined) return { partitionsDeleted: 0, rowsDeleted: 0 };
       const result = await applyRetention(this.connection, this.paths.parquetRoot, this.options.retentionHours, nowMs);
       await this.refreshViewsNow();
       return result;
@@ -175,6 +199,7 @@ export class TelemetryWriter {
     await this.lane.run(async () => {
       await this.flushNow();
       for (const signal of SIGNALS) this.sinks[signal].appender.closeSync();
+      this.batchIds.closeSync();
       await this.connection.run('CHECKPOINT');
       this.closed = true;
       this.connection.closeSync();
@@ -184,21 +209,69 @@ export class TelemetryWriter {
 
   private async flushNow(): Promise<DurableMark> {
     const bySignal = { spans: 0, logs: 0, metrics: 0, messages: 0 } as Record<Signal, number>;
-    let rows = 0;
-    for (const signal of SIGNALS) {
-      const sink = this.sinks[signal];
-      if (sink.pending.length === 0) continue;
-      const records = sink.pending;
-      sink.pending = [];
-      appendRecords(sink, COLUMNS[signal] as ColumnList, records);
-      bySignal[signal] = records.length;
-      rows += records.length;
+    const { fresh, duplicates } = await this.takeFreshBatches();
+    for (const batch of fresh) {
+      const pending = this.sinks[batch.signal].pending;
+      for (const record of batch.records) pending.push(record);
     }
-    if (rows === 0) return { rows, bySignal };
-    // The appender commits its rows on flush: from here they are in the WAL.
-    for (const signal of SIGNALS) if (bySignal[signal] > 0) this.sinks[signal].appender.flushSync();
+    let rows = 0;
+    for (const signal of SIGNALS) rows += this.sinks[signal].pending.length;
+    if (rows === 0 && fresh.length === 0) return { rows, bySignal, duplicateBatches: duplicates };
+    // One transaction: the appenders join it, so rows and batch ids commit (or roll back) together.
+    await this.connection.run('BEGIN TRANSACTION');
+    try {
+      for (const signal of SIGNALS) {
+        const sink = this.sinks[signal];
+        if (sink.pending.length === 0) continue;
+        const records = sink.pending;
+        sink.pending = [];
+        appendRecords(sink, COLUMNS[signal] as ColumnList, records);
+        sink.appender.flushSync();
+        bySignal[signal] = records.length;
+      }
+      if (fresh.length > 0) {
+        const now = new DuckDBTimestampValue(BigInt(Date.now()) * 1000n);
+        for (const batch of fresh) {
+          this.batchIds.appendVarchar(batchId(batch));
+          this.batchIds.appendTimestamp(now);
+          this.batchIds.endRow();
+        }
+        this.batchIds.flushSync();
+      }
+      await this.connection.run('COMMIT');
+    } catch (error) {
+      await this.connection.run('ROLLBACK');
+      for (const signal of SIGNALS) this.sinks[signal].appender.clear();
+      this.batchIds.clear();
+      throw new RigError('TELEMETRY_STORE_WRITE', `telemetry flush failed, nothing of it was stored: ${errorText(error)}`, {
+        where: this.paths.database,
+        cause: error,
+      });
+    }
     if (this.options.checkpointEachFlush !== false) await this.connection.run('CHECKPOINT');
-    return { rows, bySignal };
+    return { rows, bySignal, duplicateBatches: duplicates };
+  }
+
+  /** Pending batches minus those already stored or repeated within the pending list. */
+  private async takeFreshBatches(): Promise<{ fresh: TelemetryBatch[]; duplicates: number }> {
+    if (this.pendingBatches.length === 0) return { fresh: [], duplicates: 0 };
+    const batches = this.pendingBatches;
+    this.pendingBatches = [];
+    const stored = new Set<string>();
+    const ids = [...new Set(batches.map(batchId))];
+    for (let offset = 0; offset < ids.length; offset += 1000) {
+      const list = ids.slice(offset, offset + 1000).map(sqlString).join(', ');
+      const found = await this.connection.runAndReadAll(`SELECT id FROM telemetry_batches WHERE id IN (${list})`);
+      for (const [id] of found.getRowsJS()) stored.add(String(id));
+    }
+    const fresh: TelemetryBatch[] = [];
+    for (const batch of batches) {
+      const id = batchId(batch);
+      if (stored.has(id)) continue;
+      stored.add(id);
+      fresh.push(batch);
+    }
+    return { fresh, duplicates: batches.length - fresh.length };
   }
 
   private async refreshViewsNow(): Promise<void> {
