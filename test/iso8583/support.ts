@@ -10,6 +10,7 @@ import type { GearContext, GearInstance, GearLogger } from '../../pkg/gear/descr
 import { envelopeFactory } from '../../pkg/gear/envelopes.ts';
 import { encodeFrame, FrameDecoder, type FramingOptions, type ResolvedFraming, resolveFraming } from '../../pkg/iso8583/framing.ts';
 import { type IsoMessage, type IsoSpec, pack, unpack } from '../../pkg/iso8583/index.ts';
+import { isRequestMti, responseMti } from '../../pkg/iso8583/match.ts';
 import type { Envelope } from '../../pkg/wire/envelope.ts';
 
 /** A logger that keeps lines for assertions and prints nothing. */
@@ -81,10 +82,14 @@ export async function eventually(condition: () => boolean, what: string, timeout
 
 export type IssuerHandler = (request: IsoMessage, connection: Socket) => IsoMessage | null | undefined;
 
-/** Answer with the request echoed back, MTI + 10 and DE 39 = 00: an approval. */
+/** Answer a request with its fields echoed back, the response MTI and DE 39 = 00: an approval. */
 export function approve(request: IsoMessage): IsoMessage {
-  const mti = `${request.mti.slice(0, 2)}${Number(request.mti[2]) + 1}${request.mti[3]}`;
-  return { mti, fields: { ...request.fields, 39: '00' } };
+  return { mti: responseMti(request.mti), fields: { ...request.fields, 39: '00' } };
+}
+
+/** The issuer's default: approve requests, never answer responses (which would ping-pong forever). */
+export function approveRequests(request: IsoMessage): IsoMessage | null {
+  return isRequestMti(request.mti) ? approve(request) : null;
 }
 
 /** A real TCP issuer on 127.0.0.1: decodes every framed request and writes back the handler's answer. */
@@ -98,7 +103,7 @@ export class TestIssuer {
   constructor(
     private readonly spec: IsoSpec,
     framing: FramingOptions,
-    public handler: IssuerHandler = approve,
+    public handler: IssuerHandler = approveRequests,
   ) {
     this.framing = resolveFraming(framing);
   }

@@ -1,0 +1,198 @@
+import assert from 'node:assert/strict';
+import { afterEach, describe, it } from 'node:test';
+import type { Socket } from 'node:net';
+import { encodeFrame, resolveFraming } from '../../pkg/iso8583/framing.ts';
+import { builtinSpec, type IsoMessage, pack, unpack } from '../../pkg/iso8583/index.ts';
+import { approve, approveRequests, eventually, type IssuerHandler, purchase, TestHost, TestIssuer } from '../../test/iso8583/support.ts';
+import { descriptor, type IsoClientGear } from './index.ts';
+
+const spec = builtinSpec('iso87ascii');
+const framing = { kind: 'binary2' as const };
+const resolved = resolveFraming(framing);
+
+/** What the issuer side writes for `message`: binary2-framed bytes. */
+function framed(message: IsoMessage): Buffer {
+  return encodeFrame(pack(message, spec), resolved);
+}
+const cleanups: (() => Promise<void>)[] = [];
+
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function startIssuer(handler: IssuerHandler = approveRequests) {
+  const issuer = new TestIssuer(spec, framing, handler);
+  await issuer.listen();
+  cleanups.push(() => issuer.close());
+  return issuer;
+}
+
+async function startClient(port: number, config: Record<string, unknown> = {}) {
+  const host = new TestHost();
+  const context = host.context('client');
+  const client = descriptor.create(descriptor.config.parse({ host: '127.0.0.1', port, ...config }), context) as IsoClientGear;
+  cleanups.push(() => client.stop());
+  await client.start();
+  return { host, client, context };
+}
+
+describe('iso8583-client gear', () => {
+  it('sends a request and emits the matched response on out with the request headers', async () => {
+    const issuer = await startIssuer();
+    const { host, client, context } = await startClient(issuer.port);
+    await client.handle('in', context.envelope(purchase(1), { headers: { 'iso8583-connection': 'c1-9' } }));
+    await eventually(() => host.out('client.out').length === 1, 'the response');
+    const [response] = host.out('client.out');
+    const answer = response?.data as IsoMessage | undefined;
+    assert.equal(answer?.mti, '0210');
+    assert.equal(answer?.fields[39], '00');
+    assert.equal(response?.headers?.['iso8583-connection'], 'c1-9', 'request headers travel with the response');
+    assert.equal(response?.headers?.['iso8583-correlation'], '0210|11=000001|37=000000000001|41=TERM0001|32=123456');
+  });
+
+  it('pairs responses that come back in a different order with their requests', async () => {
+    const held: IsoMessage[] = [];
+    const issuer = await startIssuer((request, socket) => {
+      held.push(approve(request));
+      // Answer all three at once, last request first.
+      if (held.length === 3) socket.write(Buffer.concat(held.reverse().map(framed)));
+      return null;
+    });
+    const { host, client, context } = await startClient(issuer.port);
+    const sent = [1, 2, 3].map((stan) => context.envelope(purchase(stan), { headers: { n: String(stan) } }));
+    for (const envelope of sent) await client.handle('in', envelope);
+    await eventually(() => host.out('client.out').length === 3, 'three responses');
+    for (const response of host.out('client.out')) {
+      const stan = (response.data as { fields: Record<number, string> }).fields[11];
+      assert.equal(Number(stan), Number(response.headers?.n));
+    }
+  });
+
+  it('sends a request without answer to error with reason=timeout', async () => {
+    const issuer = await startIssuer(() => null);
+    const { host, client, context } = await startClient(issuer.port, { timeout_ms: 50 });
+    await client.handle('in', context.envelope(purchase(1)));
+    await eventually(() => host.out('client.error').length === 1, 'the timeout');
+    const [error] = host.out('client.error');
+    assert.equal(error?.headers?.reason, 'timeout');
+    assert.deepEqual(error?.data, purchase(1));
+    assert.equal(client.stats().pending, 0);
+  });
+
+  it('a late answer after the timeout goes to error as unmatched, never to out', async () => {
+    let socketOf: Socket | undefined;
+    const issuer = await startIssuer((_request, socket) => {
+      socketOf = socket;
+      return null;
+    });
+    const { host, client, context } = await startClient(issuer.port, { timeout_ms: 30 });
+    await client.handle('in', context.envelope(purchase(1)));
+    await eventually(() => host.out('client.error').length === 1, 'the timeout');
+    socketOf?.write(framed(approve(purchase(1))));
+    await eventually(() => host.out('client.error').length === 2, 'the unmatched response');
+    assert.equal(host.out('client.error')[1]?.headers?.reason, 'unmatched-response');
+    assert.equal(host.out('client.out').length, 0);
+  });
+
+  it('signs on with 0800 DE 70=001 before sending traffic', async () => {
+    const issuer = await startIssuer();
+    const { host, client, context } = await startClient(issuer.port, { sign_on: { enabled: true } });
+    assert.equal(client.stats().ready, 1);
+    await client.handle('in', context.envelope(purchase(1)));
+    await eventually(() => host.out('client.out').length === 1, 'the response');
+    assert.equal(issuer.received[0]?.mti, '0800');
+    assert.equal(issuer.received[0]?.fields[70], '001');
+    assert.match(String(issuer.received[0]?.fields[11]), /^\d{6}$/);
+    assert.match(String(issuer.received[0]?.fields[7]), /^\d{10}$/);
+    assert.equal(issuer.received[1]?.mti, '0200');
+  });
+
+  it('does not become ready when the issuer refuses the sign-on', async () => {
+    const issuer = await startIssuer((request) => ({ ...approve(request), fields: { ...approve(request).fields, 39: '91' } }));
+    const { client } = await startClient(issuer.port, { sign_on: { enabled: true }, connect_timeout_ms: 300, reconnect: { initial_ms: 1000 } });
+    assert.equal(client.stats().ready, 0);
+  });
+
+  it('sends echo tests (0800 DE 70=301) at the configured interval', async () => {
+    const issuer = await startIssuer();
+    await startClient(issuer.port, { echo: { interval_ms: 30 } });
+    await eventually(() => issuer.received.filter((m) => m.fields[70] === '301').length >= 2, 'two echo tests');
+    assert.equal(issuer.received[0]?.mti, '0800');
+  });
+
+  it('answers an echo test from the issuer with 0810 DE 39=00', async () => {
+    const issuer = await startIssuer(() => null);
+    await startClient(issuer.port);
+    const [socket] = [...issuer.sockets];
+    socket?.write(framed({ mti: '0800', fields: { 7: '1123120000', 11: '000777', 70: '301' } }));
+    await eventually(() => issuer.received.length === 1, 'the answer');
+    const [answer] = issuer.received;
+    assert.equal(answer?.mti, '0810');
+    assert.equal(answer?.fields[39], '00');
+    assert.equal(answer?.fields[11], '000777');
+  });
+
+  it('fails requests in flight on a dropped connection (connection-lost) and reconnects', async () => {
+    const issuer = await startIssuer(() => null);
+    const { host, client, context } = await startClient(issuer.port, { reconnect: { initial_ms: 20 } });
+    await client.handle('in', context.envelope(purchase(1)));
+    await eventually(() => issuer.received.length === 1, 'the request at the issuer');
+    issuer.handler = approveRequests;
+    issuer.dropConnections();
+    await eventually(() => host.out('client.error').length === 1, 'the lost request');
+    assert.equal(host.out('client.error')[0]?.headers?.reason, 'connection-lost');
+    assert.equal(client.stats().pending, 0);
+    await eventually(() => client.stats().ready === 1, 'the reconnect');
+    await client.handle('in', context.envelope(purchase(2)));
+    await eventually(() => host.out('client.out').length === 1, 'a response after the reconnect');
+  });
+
+  it('holds requests while the issuer is down and sends them once it is up', async () => {
+    const placeholder = new TestIssuer(spec, framing);
+    const port = await placeholder.listen();
+    await placeholder.close();
+    const { host, client, context } = await startClient(port, { connect_timeout_ms: 50, reconnect: { initial_ms: 20, max_ms: 50 } });
+    assert.equal(client.stats().ready, 0);
+    await client.handle('in', context.envelope(purchase(1)));
+    assert.equal(client.stats().queued, 1);
+    const issuer = new TestIssuer(spec, framing);
+    await issuer.listen(port);
+    cleanups.push(() => issuer.close());
+    await eventually(() => host.out('client.out').length === 1, 'the queued request answered');
+  });
+
+  it('fails a waiting request with not-connected when no connection comes up in time', async () => {
+    const placeholder = new TestIssuer(spec, framing);
+    const port = await placeholder.listen();
+    await placeholder.close();
+    const { host, client, context } = await startClient(port, { timeout_ms: 50, connect_timeout_ms: 20, reconnect: { initial_ms: 1000 } });
+    await client.handle('in', context.envelope(purchase(1)));
+    await eventually(() => host.out('client.error').length === 1, 'the failure');
+    assert.equal(host.out('client.error')[0]?.headers?.reason, 'not-connected');
+  });
+
+  it('spreads requests over several connections', async () => {
+    const issuer = await startIssuer();
+    const { host, client, context } = await startClient(issuer.port, { connections: 3 });
+    await eventually(() => client.stats().ready === 3, 'three connections');
+    for (let stan = 1; stan <= 6; stan++) await client.handle('in', context.envelope(purchase(stan)));
+    await eventually(() => host.out('client.out').length === 6, 'six responses');
+    assert.equal(issuer.sockets.size, 3);
+  });
+
+  it('refuses a request whose key is already in flight (duplicate-request)', async () => {
+    const issuer = await startIssuer(() => null);
+    const { host, client, context } = await startClient(issuer.port);
+    await client.handle('in', context.envelope(purchase(1)));
+    await client.handle('in', context.envelope(purchase(1)));
+    assert.equal(host.out('client.error')[0]?.headers?.reason, 'duplicate-request');
+  });
+
+  it('sends a message the codec refuses to error (invalid-message) without touching the connection', async () => {
+    const issuer = await startIssuer();
+    const { host, client, context } = await startClient(issuer.port);
+    await client.handle('in', context.envelope({ mti: '0200', fields: { 4: 'not a number' } }));
+    assert.equal(host.out('client.error')[0]?.headers?.reason, 'invalid-message');
+    assert.equal(client.stats().ready, 1);
+  });
+});
