@@ -173,7 +173,11 @@ function wrap<T>(bus: BusConnection, bucket: string, kv: KV): KvBucket<T> {
     async watch(options = {}) {
       const key = checkKey(bucket, options.key ?? '>', FILTER_PATTERN);
       let iterator: Awaited<ReturnType<KV['watch']>>;
+      // "initial" = written before the watch began. The client's own isUpdate flag marks the last
+      // snapshot entry as an update, so compare revisions with the bucket's last sequence instead.
+      let snapshotRevision: number;
       try {
+        snapshotRevision = (await bus.jsm.streams.info(`KV_${bucket}`)).state.last_seq;
         iterator = await kv.watch({
           key,
           include: options.updatesOnly ? KvWatchInclude.UpdatesOnly : KvWatchInclude.LastValue,
@@ -183,7 +187,7 @@ function wrap<T>(bus: BusConnection, bucket: string, kv: KV): KvBucket<T> {
       }
       async function* changes(): AsyncGenerator<KvChange<T>> {
         for await (const entry of iterator) {
-          const base = { key: entry.key, revision: entry.revision, initial: !entry.isUpdate };
+          const base = { key: entry.key, revision: entry.revision, initial: entry.revision <= snapshotRevision };
           if (entry.operation !== 'PUT') {
             yield { ...base, op: 'delete' };
             continue;
