@@ -16,6 +16,8 @@ export function buildProgram(): Command {
     .option('--data-dir <dir>', 'directory for all local state (engines, logs, telemetry)')
     .option('--log-level <level>', 'trace | debug | info | warn | error | fatal')
     .option('--json', 'machine-readable JSON output where a command supports it', false)
+    .helpCommand('help [command]', 'show help for rig or one of its commands')
+    .configureHelp({ showGlobalOptions: true })
     .showHelpAfterError('(run `rig help` for usage)');
   for (const register of commandGroups) register(program);
   return program;

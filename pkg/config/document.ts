@@ -9,7 +9,8 @@ import { pathToFileURL } from 'node:url';
 import { stringify } from 'smol-toml';
 import { configSections } from './fields.ts';
 
-function tomlValue(value: unknown): string {
+/** One value as TOML writes it: "text", 5, true, { k = "v" }. */
+export function tomlValue(value: unknown): string {
   if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
     const pairs = Object.entries(value).map(([key, item]) => {
       const bare = /^[A-Za-z0-9_-]+$/.test(key) ? key : JSON.stringify(key);

@@ -12,4 +12,5 @@ export type { ConfigEntry } from './redact.ts';
 export { redactedEntries, redactedTree } from './redact.ts';
 export type { RigConfig, RigConfigInput } from './schema.ts';
 export { configSchema } from './schema.ts';
+export { renderDocumentedToml, tomlValue } from './document.ts';
 export { byteSize, duration, parseByteSize, parseDuration, port, secret, text } from './types.ts';

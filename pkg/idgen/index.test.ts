@@ -7,7 +7,7 @@ import { describe, it, mock } from 'node:test';
 import { promisify } from 'node:util';
 import { Sonyflake } from 'sonyflake';
 import { RigError } from '../errors/index.ts';
-import { createIdGenerator, decomposeId, deriveMachineId, FLUXRIG_EPOCH } from './index.ts';
+import { createIdGenerator, decomposeId, deriveMachineId, FLUXRIG_EPOCH, resolveMachineId } from './index.ts';
 
 const run = promisify(execFile);
 
@@ -82,6 +82,13 @@ describe('deriveMachineId', () => {
       assert.ok(Number.isInteger(id) && id >= 0 && id <= 0xffff, `${seed}: ${id}`);
     }
     assert.notEqual(deriveMachineId('rack-eu-1'), deriveMachineId('rack-eu-2'));
+  });
+});
+
+describe('resolveMachineId', () => {
+  it('uses a configured number as it is and derives one from the node name for "auto"', () => {
+    assert.equal(resolveMachineId(42, 'node-a'), 42);
+    assert.equal(resolveMachineId('auto', 'node-a'), deriveMachineId('node-a'));
   });
 });
 

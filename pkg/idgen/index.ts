@@ -101,3 +101,8 @@ export function deriveMachineId(seed: string): number {
   }
   return ((hash >>> 16) ^ (hash & 0xffff)) & MAX_MACHINE_ID;
 }
+
+/** The machine id to use: the configured number, or one derived from the node's name for "auto". */
+export function resolveMachineId(setting: number | 'auto', nodeName: string): number {
+  return setting === 'auto' ? deriveMachineId(nodeName) : setting;
+}

@@ -5,7 +5,8 @@
 import type { Command } from 'commander';
 import { register as registerCheck } from './check.ts';
 import { register as registerData } from './data.ts';
+import { register as registerInspect } from './inspect.ts';
 
 export type RegisterCommands = (program: Command) => void;
 
-export const commandGroups: RegisterCommands[] = [registerCheck, registerData];
+export const commandGroups: RegisterCommands[] = [registerCheck, registerData, registerInspect];
