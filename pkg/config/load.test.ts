@@ -17,8 +17,10 @@ function failure(run: () => unknown): RigError {
 }
 
 describe('loadConfig: layers', () => {
-  it('without file, env or flags gives the schema defaults, all sourced "default"', () => {
-    const { config, sources, file } = loadConfig({ cwd: tmpdir(), env: {} });
+  it('without file, env or flags gives the schema defaults, all sourced "default"', async () => {
+    const empty = await mkdtemp(join(tmpdir(), 'rig-config-empty-'));
+    const { config, sources, file } = loadConfig({ cwd: empty, env: {} });
+    await rm(empty, { recursive: true });
     assert.equal(file, undefined);
     assert.equal(config.nats.url, '');
     assert.equal(config.rack.heartbeat_interval, 5000);
