@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import type { Socket } from 'node:net';
 import { encodeFrame, resolveFraming } from '../../pkg/iso8583/framing.ts';
-import { builtinSpec, type IsoMessage, pack, unpack } from '../../pkg/iso8583/index.ts';
+import { builtinSpec, type IsoMessage, pack } from '../../pkg/iso8583/index.ts';
 import { approve, approveRequests, eventually, type IssuerHandler, purchase, TestHost, TestIssuer } from '../../test/iso8583/support.ts';
 import { descriptor, type IsoClientGear } from './index.ts';
 
