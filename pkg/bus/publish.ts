@@ -4,8 +4,12 @@
  *                    so a retry (ours, or a gear re-emitting after a redelivery) is never a duplicate;
  *   publishFast    — core NATS publish for the hot path where loss on disconnect is acceptable
  *                    (request/reply legs, heartbeats); fire-and-forget, no ack round trip.
- * Both encode with pkg/wire; neither retries on its own (callers own retry policy and its backoff).
+ * Both encode with pkg/wire. publishDurable retries a publish whose ack did not come (timeout, or no
+ * stream answering while JetStream recovers after a restart) a few times with backoff: safe, because
+ * the stream drops the repeat by `Nats-Msg-Id`. The NATS client does not keep publishes made while it
+ * is reconnecting, so these retries are what carries a publish across a server restart.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { headers as natsHeaders } from '@nats-io/transport-node';
 import { encodeEnvelope } from '../wire/codec.ts';
 import type { Envelope } from '../wire/envelope.ts';
@@ -21,8 +25,10 @@ export interface PublishReceipt {
 }
 
 export interface DurablePublishOptions {
-  /** How long to wait for the stream's ack; defaults to the connection's API timeout. */
+  /** How long to wait for the stream's ack, per attempt; defaults to the connection's API timeout. */
   timeoutMs?: number;
+  /** Further attempts after a timeout or a missing stream; default 4 (pauses 100, 250, 500, 1000 ms, then 2 s). */
+  retries?: number;
   /** Extra NATS headers (e.g. DLQ reason); envelope fields stay in the envelope. */
   headers?: Record<string, string>;
   /** Refuse unless the subject is captured by this stream (guards against a mis-routed subject). */
@@ -58,18 +64,28 @@ export async function publishBytesDurable(
     hdrs = natsHeaders();
     for (const [name, value] of Object.entries(options.headers)) hdrs.set(name, value);
   }
-  try {
-    const ack = await bus.js.publish(subject, bytes, {
-      msgID: msgId,
-      ...(options.timeoutMs === undefined ? {} : { timeout: options.timeoutMs }),
-      ...(hdrs ? { headers: hdrs } : {}),
-      ...(options.expectStream ? { expect: { streamName: options.expectStream } } : {}),
-    });
-    return { stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate };
-  } catch (cause) {
-    throw translateNatsError(cause, { operation: 'publish', subject });
+  const publishOptions = {
+    msgID: msgId,
+    ...(options.timeoutMs === undefined ? {} : { timeout: options.timeoutMs }),
+    ...(hdrs ? { headers: hdrs } : {}),
+    ...(options.expectStream ? { expect: { streamName: options.expectStream } } : {}),
+  };
+  const retries = options.retries ?? 4;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const ack = await bus.js.publish(subject, bytes, publishOptions);
+      return { stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate };
+    } catch (cause) {
+      const error = translateNatsError(cause, { operation: 'publish', subject, timeoutMs: options.timeoutMs });
+      const transient = error.code === 'BUS_TIMEOUT' || error.code === 'BUS_NO_STREAM';
+      if (!transient || attempt >= retries) throw error;
+      bus.log.debug({ subject, msgId, attempt: attempt + 1, code: error.code }, 'publish not acked; retrying');
+      await sleep(RETRY_PAUSES_MS[Math.min(attempt, RETRY_PAUSES_MS.length - 1)]);
+    }
   }
 }
+
+const RETRY_PAUSES_MS = [100, 250, 500, 1_000, 2_000];
 
 /** Core NATS publish: no stream ack, no dedup. Throws only for a closed connection or a bad envelope. */
 export function publishFast(bus: BusConnection, subject: string, envelope: Envelope): void {
