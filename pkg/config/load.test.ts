@@ -143,10 +143,16 @@ describe('loadConfig: errors', () => {
     const error = failure(() => loadConfig({ env: {}, flags: [{ key: 'log.level', value: 'loud', flag: '--log-level' }] }));
     assert.equal(error.where, 'flag --log-level (log.level)');
   });
-  it('reports every problem at once', () => {
-    const error = failure(() => loadConfig({ text: '[nats]\nurll = 1\nembedded_port = -1\n', env: {} }));
-    const issues = error.details?.issues as unknown[];
-    assert.equal(issues.length, 2);
+  it('reports every problem at once, in file order', () => {
+    const error = failure(() =>
+      loadConfig({ text: '[nats]\nembedded_port = -1\nurll = 1\n', env: { FLUXRIG_MIXER_PORT: 'x' } }),
+    );
+    const issues = error.details?.issues as Array<{ where: string }>;
+    assert.deepEqual(
+      issues.map((issue) => issue.where),
+      ['rig.toml:2:1 nats.embedded_port', 'rig.toml:3:1 nats.urll', 'env FLUXRIG_MIXER_PORT (mixer.port)'],
+    );
+    assert.equal(error.where, 'rig.toml:2:1 nats.embedded_port');
   });
   it('never echoes a secret value in an error', () => {
     const error = failure(() => loadConfig({ text: '[nats]\ntoken = 12345678\n', env: {} }));

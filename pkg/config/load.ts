@@ -323,7 +323,20 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   return { config: parsed.data as RigConfig, sources, values, file: source?.label, warnings: unknownEnvWarnings(env) };
 }
 
-function invalidConfig(issues: ConfigIssue[]): RigError {
+/** File problems first in file order (line, column), then env and flag problems as found. */
+function inReadingOrder(issues: ConfigIssue[]): ConfigIssue[] {
+  const position = (issue: ConfigIssue) => {
+    const match = /:(\d+):(\d+) /.exec(issue.where);
+    return match ? Number(match[1]) * 100_000 + Number(match[2]) : Number.MAX_SAFE_INTEGER;
+  };
+  return issues
+    .map((issue, index) => ({ issue, index, at: position(issue) }))
+    .sort((a, b) => a.at - b.at || a.index - b.index)
+    .map(({ issue }) => issue);
+}
+
+function invalidConfig(found: ConfigIssue[]): RigError {
+  const issues = inReadingOrder(found);
   const [first, ...rest] = issues as [ConfigIssue, ...ConfigIssue[]];
   const more = rest.map((issue) => `\n${issue.where}: ${issue.message}`).join('');
   return new RigError('CONFIG_INVALID', `${first.message}${more}`, {
