@@ -7,9 +7,10 @@
  *   2. packs the vector marked `bench` in test/interop/vectors.json with fluxrig, and hands the very same
  *      bytes (hex) to all three; each one checks it re-packs them byte for byte before it is timed;
  *   3. runs each implementation as its own process, single-threaded, pinned to one CPU, warm-up then a
- *      measured window, several rounds interleaved (best round counts: the machine is shared);
- *   4. prints msgs/s and the ratios fluxrig/jPOS (goal >= 1.0) and fluxrig/moov (goal >= 0.7), and writes
- *      the figures to .cache/bench/iso8583.json.
+ *      measured window, both counted in the process's CPU time (so other load on a shared machine slows
+ *      the run, not the figure), several rounds interleaved; the median round counts;
+ *   4. prints msgs per CPU-second and the ratios fluxrig/jPOS (goal >= 1.0) and fluxrig/moov (goal >= 0.7),
+ *      and writes the figures to .cache/bench/iso8583.json.
  * What it must never do: compare figures for different bytes, or report a peer that failed as a number.
  *
  * Usage: node --import tsx bench/iso8583/run.ts [--rounds 3] [--warmup-ms 2000] [--measure-ms 3000]
@@ -36,9 +37,13 @@ const SPECS = [
   { short: 'binary', fluxrig: 'iso87binary', label: 'ISO 8583:1987 binary/BCD' },
 ] as const;
 
+/** What every implementation prints (one JSON line). */
 interface Figure {
   impl: string;
   spec: string;
+  /** Round trips per second of the process's CPU time: the figure compared. */
+  ops_per_cpu_sec: number;
+  /** Round trips per wall-clock second, for reference (depends on the machine's other load). */
   ops_per_sec: number;
   roundtrip_exact?: boolean;
 }
@@ -85,12 +90,21 @@ function availableCpus(): number | undefined {
 function parseFigure(what: string, stdout: string): Figure {
   const line = stdout.trim().split('\n').at(-1) ?? '';
   const figure = JSON.parse(line) as Figure;
-  if (typeof figure.ops_per_sec !== 'number' || !(figure.ops_per_sec > 0)) throw new Error(`${what} printed no figure: ${line}`);
+  if (typeof figure.ops_per_cpu_sec !== 'number' || !(figure.ops_per_cpu_sec > 0)) throw new Error(`${what} printed no figure: ${line}`);
   if (figure.roundtrip_exact === false) throw new Error(`${what} does not re-pack the benchmark message byte for byte`);
   return figure;
 }
 
-function measure(impl: 'fluxrig' | 'jpos' | 'moov', spec: 'ascii' | 'binary', hex: string, warmupMs: number, measureMs: number): Figure {
+type Impl = 'fluxrig' | 'jpos' | 'moov';
+const IMPLS: readonly Impl[] = ['fluxrig', 'jpos', 'moov'];
+
+function medianOf(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+}
+
+function measure(impl: Impl, spec: 'ascii' | 'binary', hex: string, warmupMs: number, measureMs: number): Figure {
   const timing = { warmup: String(warmupMs), measure: String(measureMs) };
   const [command, args] =
     impl === 'fluxrig'
@@ -118,30 +132,34 @@ function main(): void {
   if (vector === undefined) throw new Error('no vector marked "bench" in test/interop/vectors.json');
   say(`bench: message "${vector.name}" (${Object.keys(vector.fields).length + Object.keys(vector.binary).length} data elements), ${rounds} round(s) of ${warmupMs} ms warm-up + ${measureMs} ms measured, one CPU each`);
 
-  const rows: { spec: string; label: string; bytes: number; best: Record<string, number>; ratios: Record<string, number> }[] = [];
+  const rows: { spec: string; label: string; bytes: number; median: Record<Impl, number>; rounds: Record<Impl, Figure[]>; ratios: { jpos: number; moov: number } }[] = [];
   for (const s of SPECS) {
     const spec = builtinSpec(s.fluxrig);
     const hex = toHex(pack(fluxFromVector(vector, spec), spec));
-    const best: Record<string, number> = { fluxrig: 0, jpos: 0, moov: 0 };
+    const figures: Record<Impl, Figure[]> = { fluxrig: [], jpos: [], moov: [] };
     for (let round = 1; round <= rounds; round++) {
-      for (const impl of ['fluxrig', 'jpos', 'moov'] as const) {
+      for (const impl of IMPLS) {
         const figure = measure(impl, s.short, hex, warmupMs, measureMs);
-        say(`bench:   ${s.short} round ${round} ${impl.padEnd(7)} ${formatRate(figure.ops_per_sec).padStart(10)} msgs/s`);
-        best[impl] = Math.max(best[impl] ?? 0, figure.ops_per_sec);
+        say(`bench:   ${s.short.padEnd(6)} round ${round} ${impl.padEnd(7)} ${formatRate(figure.ops_per_cpu_sec).padStart(10)} msgs/CPU-s  (${formatRate(figure.ops_per_sec)} msgs/s wall)`);
+        figures[impl].push(figure);
       }
     }
-    const flux = best.fluxrig ?? 0;
-    rows.push({ spec: s.short, label: s.label, bytes: hex.length / 2, best, ratios: { jpos: flux / (best.jpos ?? 1), moov: flux / (best.moov ?? 1) } });
+    const median = {
+      fluxrig: medianOf(figures.fluxrig.map((f) => f.ops_per_cpu_sec)),
+      jpos: medianOf(figures.jpos.map((f) => f.ops_per_cpu_sec)),
+      moov: medianOf(figures.moov.map((f) => f.ops_per_cpu_sec)),
+    };
+    rows.push({ spec: s.short, label: s.label, bytes: hex.length / 2, median, rounds: figures, ratios: { jpos: median.fluxrig / median.jpos, moov: median.fluxrig / median.moov } });
   }
 
   const versions = { node: process.version, jpos: jposVersion(), moov: run('moov version', 'go', ['list', '-m', '-f', '{{.Version}}', 'github.com/moov-io/iso8583'], { cwd: moovDir }).trim(), java: spawnSync('java', ['-version'], { encoding: 'utf8' }).stderr.split('\n')[0] ?? '' };
   say('');
-  say(`unpack+pack msgs/s (best of ${rounds}), one CPU each; node ${versions.node}, jPOS ${versions.jpos} (${versions.java}), moov-io/iso8583 ${versions.moov}`);
+  say(`unpack+pack msgs per CPU-second (median of ${rounds}), one CPU each; node ${versions.node}, jPOS ${versions.jpos} (${versions.java}), moov-io/iso8583 ${versions.moov}`);
   say('spec     bytes     fluxrig        jPOS        moov   fluxrig/jPOS  fluxrig/moov');
   for (const r of rows) {
     const mark = (ratio: number, goal: number) => `${ratio.toFixed(2)}${ratio >= goal ? ' ok ' : ' LOW'}`;
     say(
-      `${r.spec.padEnd(7)} ${String(r.bytes).padStart(6)} ${formatRate(r.best.fluxrig ?? 0).padStart(11)} ${formatRate(r.best.jpos ?? 0).padStart(11)} ${formatRate(r.best.moov ?? 0).padStart(11)}   ${mark(r.ratios.jpos ?? 0, GOALS.jpos).padStart(12)}  ${mark(r.ratios.moov ?? 0, GOALS.moov).padStart(12)}`,
+      `${r.spec.padEnd(7)} ${String(r.bytes).padStart(6)} ${formatRate(r.median.fluxrig).padStart(11)} ${formatRate(r.median.jpos).padStart(11)} ${formatRate(r.median.moov).padStart(11)}   ${mark(r.ratios.jpos, GOALS.jpos).padStart(12)}  ${mark(r.ratios.moov, GOALS.moov).padStart(12)}`,
     );
   }
   say(`goals: fluxrig/jPOS >= ${GOALS.jpos}, fluxrig/moov >= ${GOALS.moov}`);
