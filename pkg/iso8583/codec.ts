@@ -32,6 +32,10 @@ export function unpackWith(plan: MessagePlan, bytes: Uint8Array, spans: IsoField
       throw isoError(IsoErrorCode.TRUNCATED, label, pos, `${label} needs ${bitmap.bytes} byte(s), ${end - pos} left`);
     }
     bitmap.decode(buf, pos, words, maps * 2, label);
+    if (maps > 0 && words[maps * 2] === 0 && words[maps * 2 + 1] === 0) {
+      // pack never writes an empty continuation bitmap, so accepting one would break byte-exact round trips.
+      throw isoError(IsoErrorCode.BAD_BITMAP, label, pos, `the ${label} is announced but has no bit set`);
+    }
     spans?.push({ label, field: undefined, path: [], start: pos, dataStart: pos, end: pos + bitmap.bytes, depth: 0, description: label });
     pos += bitmap.bytes;
     maps++;

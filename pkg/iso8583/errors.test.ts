@@ -125,6 +125,10 @@ describe('ISO_BAD_BITMAP', () => {
       offset: 4,
     });
   });
+  it('rejects a secondary bitmap that is announced but empty (found by the fuzz test: pack never writes one)', () => {
+    const wire = ascii('0800' + '8220000000000000' + '0000000000000000' + '1123184510' + '000001');
+    expectRigError(() => unpack(wire, iso87ascii), IsoErrorCode.BAD_BITMAP, { field: 'secondary bitmap', offset: 20 });
+  });
   it('rejects lower-case hex bitmaps, which pyiso8583 accepts, because they would not re-pack byte-exact', () => {
     expectRigError(() => unpack(ascii('02000aa0000000000000'), iso87ascii), IsoErrorCode.BAD_BITMAP, { offset: 5 });
   });
