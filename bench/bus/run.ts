@@ -3,7 +3,7 @@
  * pkg/bus in the same run, so the cost of the envelope codec, dedup ids and the consumer's
  * ack-after-handler bookkeeping shows as a ratio. This is the baseline bench/pipeline compares against.
  *
- *   node --import tsx bench/bus/main.ts [--messages 20000] [--window 256]
+ *   node --import tsx bench/bus/run.ts [--messages 20000] [--window 256]
  *
  * Cases (same 1-node file-backed stream, ~500-byte envelopes):
  *   raw js.publish, awaited one by one       latency-bound publish

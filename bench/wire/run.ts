@@ -6,7 +6,7 @@
  *   - cbor-x with record structures (the compact JS-only encoding we chose not to put on the wire).
  * Prints ops/s, bytes per message and ratios to the JSON baseline. Cheap: about 1 s per case.
  *
- *   node --import tsx bench/wire/main.ts [--seconds 1]
+ *   node --import tsx bench/wire/run.ts [--seconds 1]
  */
 import { Decoder, Encoder } from 'cbor-x';
 import { decodeEnvelope, encodeEnvelope } from '../../pkg/wire/codec.ts';
