@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Command } from 'commander';
+import { machineIdSeed } from '../../pkg/config/index.ts';
 import { decomposeId, deriveMachineId } from '../../pkg/idgen/index.ts';
 import { type CommandContext, type ContextOptions, openCommandContext } from './context.ts';
 import { buildProgram } from './main.ts';
@@ -51,10 +52,19 @@ describe('openCommandContext', () => {
     }
   });
 
-  it('makes ids with the machine id derived from node.id', async () => {
+  it('makes ids with the machine id derived from node id, role, rack id and data directory', async () => {
     const context = await contextFor(['--config', 'custom.toml', 'probe'], { cwd: dir, env: {} });
     try {
-      assert.equal(decomposeId(context.ids.next()).machineId, deriveMachineId('node-7'));
+      assert.equal(decomposeId(context.ids.next()).machineId, deriveMachineId(machineIdSeed(context.config, dir)));
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('makes ids with node.machine_id when it is set', async () => {
+    const context = await contextFor(['--config', 'custom.toml', 'probe'], { cwd: dir, env: { FLUXRIG_NODE_MACHINE_ID: '77' } });
+    try {
+      assert.equal(decomposeId(context.ids.next()).machineId, 77);
     } finally {
       await context.close();
     }

@@ -12,6 +12,7 @@ import {
   type LoadConfigOptions,
   loadConfig,
   logFilePath,
+  machineIdSeed,
   nodeId,
   type RigConfig,
 } from '../../pkg/config/index.ts';
@@ -44,7 +45,7 @@ export interface CommandContext {
   /** The config file read, if any. */
   configFile: string | undefined;
   logger: Logger;
-  /** Sonyflake ids with this node's machine id (node.machine_id, or derived from node.id). */
+  /** Sonyflake ids with this node's machine id (node.machine_id, or derived: see machineIdSeed). */
   ids: IdGenerator;
   /** --json was given: print machine-readable output. */
   json: boolean;
@@ -98,7 +99,7 @@ export async function openCommandContext(command: Command, options: ContextOptio
     sources: loaded.sources,
     configFile: loaded.file,
     logger,
-    ids: createIdGenerator({ machineId: resolveMachineId(config.node.machine_id, nodeId(config)) }),
+    ids: createIdGenerator({ machineId: resolveMachineId(config.node.machine_id, machineIdSeed(config, options.cwd)) }),
     json: globals.json === true,
     globals,
     close: () => closeLogger(logger),

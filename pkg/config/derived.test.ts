@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { hostname } from 'node:os';
 import { describe, it } from 'node:test';
-import { dataPath, logFilePath, mixerUrl, nodeId, rackId } from './derived.ts';
+import { dataPath, logFilePath, machineIdSeed, mixerUrl, nodeId, rackId } from './derived.ts';
 import { loadConfig } from './load.ts';
 
 const configOf = (text: string) => loadConfig({ text, env: {} }).config;
@@ -22,5 +22,12 @@ describe('derived values', () => {
     assert.equal(dataPath(config, 'nats'), '/srv/rig/nats');
     assert.equal(logFilePath(config), '/srv/rig/logs/rig.log');
     assert.equal(logFilePath(configOf('[log]\nfile = ""\n')), undefined);
+  });
+  it('the machine id seed differs by role, rack id and data directory', () => {
+    const base = machineIdSeed(configOf('[node]\nid = "n1"\n'), '/srv');
+    assert.notEqual(machineIdSeed(configOf('[node]\nid = "n1"\nrole = "rack"\n'), '/srv'), base);
+    assert.notEqual(machineIdSeed(configOf('[node]\nid = "n1"\n[rack]\nid = "r2"\n'), '/srv'), base);
+    assert.notEqual(machineIdSeed(configOf('[node]\nid = "n1"\n'), '/other'), base);
+    assert.equal(machineIdSeed(configOf('[node]\nid = "n1"\n'), '/srv'), base);
   });
 });

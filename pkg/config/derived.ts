@@ -38,3 +38,12 @@ export function dataPath(config: RigConfig, path: string, cwd = process.cwd()): 
 export function logFilePath(config: RigConfig, cwd = process.cwd()): string | undefined {
   return config.log.file === '' ? undefined : dataPath(config, config.log.file, cwd);
 }
+
+/**
+ * What an "auto" machine id is derived from: node id, role, rack id and the absolute data directory.
+ * Stable across restarts; two processes on one host differ as long as their role, rack id or data
+ * directory differs (they cannot share a data directory anyway).
+ */
+export function machineIdSeed(config: RigConfig, cwd = process.cwd()): string {
+  return [nodeId(config), config.node.role, rackId(config), dataDir(config, cwd)].join('\u0000');
+}

@@ -7,7 +7,7 @@ export type { ConfigField, ConfigSectionInfo } from './fields.ts';
 export { configFields, configSections, fieldsByEnvVar, fieldsByPath } from './fields.ts';
 export type { ConfigFlag, ConfigIssue, ConfigLayer, ConfigSource, LoadConfigOptions, LoadedConfig } from './load.ts';
 export { loadConfig } from './load.ts';
-export { dataDir, dataPath, logFilePath, mixerUrl, nodeId, rackId } from './derived.ts';
+export { dataDir, dataPath, logFilePath, machineIdSeed, mixerUrl, nodeId, rackId } from './derived.ts';
 export type { ConfigEntry } from './redact.ts';
 export { redactedEntries, redactedTree } from './redact.ts';
 export type { RigConfig, RigConfigInput } from './schema.ts';

@@ -10,7 +10,7 @@ export const nodeSection = z
       .default('auto')
       .meta({
         description:
-          'Sonyflake machine id (0..65535) stamped into every message id; "auto" = derived from node.id. Must differ between processes that run at the same time.',
+          'Sonyflake machine id (0..65535) stamped into every message id. Must differ between processes that run at the same time; "auto" = derived from node id, role, rack id and data directory (set it explicitly in large clusters).',
       }),
     data_dir: text('.rig', 'Directory for all local state: embedded engines, logs, telemetry. Relative to the working directory.'),
     role: z
