@@ -25,6 +25,14 @@ describe('log lines are structured JSON', () => {
     assert.match(String(record?.time), /^\d{4}-\d\d-\d\dT/);
     assert.equal(record?.pid, process.pid);
   });
+  it('has the levels trace, debug, info, warn, error and fatal', () => {
+    const { logger, records } = capture({ level: 'trace' });
+    for (const level of ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const) logger[level](level);
+    assert.deepEqual(
+      records().map((record) => record.level),
+      ['trace', 'debug', 'info', 'warn', 'error', 'fatal'],
+    );
+  });
   it('drops lines below the level', () => {
     const { logger, lines } = capture({ level: 'warn' });
     logger.info('quiet');
@@ -44,6 +52,11 @@ describe('every log path is masked', () => {
     logger.info(`auth for ${PAN} approved`);
     assert.ok(lines[0]?.includes(MASKED));
     assert.ok(!lines[0]?.includes(PAN));
+  });
+  it('masks a PAN passed as a printf-style argument', () => {
+    const { logger, lines } = capture();
+    logger.info('auth for %s with %j', PAN, { track2: `;${PAN}=2512101?` });
+    assert.ok(!lines[0]?.includes(PAN), lines[0]);
   });
   it('masks PANs and secrets in nested objects', () => {
     const { logger, lines, records } = capture();
