@@ -6,7 +6,8 @@ import type { Command } from 'commander';
 import { register as registerCheck } from './check.ts';
 import { register as registerData } from './data.ts';
 import { register as registerInspect } from './inspect.ts';
+import { register as registerIso8583 } from './iso8583.ts';
 
 export type RegisterCommands = (program: Command) => void;
 
-export const commandGroups: RegisterCommands[] = [registerCheck, registerData, registerInspect];
+export const commandGroups: RegisterCommands[] = [registerCheck, registerData, registerInspect, registerIso8583];
