@@ -62,8 +62,9 @@ export interface SuperviseOptions {
 }
 
 export interface ExitInfo {
-  /** Exit code of the engine, or null if a signal ended it. */
+  /** The engine's exit status as the watchdog reports it (128 + n when signal n ended the engine). */
   code: number | null;
+  /** Set only when the watchdog itself was killed by a signal. */
   signal: NodeJS.Signals | null;
 }
 
