@@ -224,47 +224,35 @@ function issueMessage(issue: z.core.$ZodIssue, field: ConfigField | undefined, i
   return issue.message;
 }
 
-/** Loads, layers and validates the configuration. Throws RigError CONFIG_PARSE / CONFIG_INVALID (exit 2). */
-export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
-  const cwd = options.cwd ?? process.cwd();
-  const env = options.env ?? process.env;
-  const issues: ConfigIssue[] = [];
-  const provided = new Map<string, Provided>();
-
-  // Layer 1: the file.
-  const source = readConfigText(options, cwd);
-  let fileTable: Table = {};
-  if (source) {
-    fileTable = parseText(source.text, source.label);
-    let locations: Map<string, KeyLocation>;
-    try {
-      locations = locateKeys(source.text);
-    } catch (error) {
-      // smol-toml accepted the text, so this is a disagreement between the two parsers: report it.
-      throw new RigError('CONFIG_PARSE', `TOML accepted but its keys could not be located: ${(error as Error).message}`, {
-        where: source.label,
-        exitCode: 2,
-        cause: error,
-      });
-    }
-    const fileWhere = (path: string) => {
-      const at = locations.get(path);
-      return at ? `${source.label}:${at.line}:${at.column} ${path}` : `${source.label} ${path}`;
-    };
-    checkFileKeys(fileTable, [], issues, fileWhere);
-    for (const field of configFields) {
-      const value = getIn(fileTable, field.segments);
-      if (value === undefined) continue;
-      const at = locations.get(field.path);
-      provided.set(field.path, {
-        value,
-        source: { layer: 'file', where: at ? `${source.label}:${at.line}:${at.column}` : source.label },
-        where: fileWhere(field.path),
-      });
-    }
+/** Layer 1: the file's values, with unknown keys reported at their line and column. */
+function fileLayer(source: { text: string; label: string }, provided: Map<string, Provided>, issues: ConfigIssue[]): void {
+  const table = parseText(source.text, source.label);
+  let locations: Map<string, KeyLocation>;
+  try {
+    locations = locateKeys(source.text);
+  } catch (error) {
+    // smol-toml accepted the text, so this is a disagreement between the two parsers: report it.
+    throw new RigError('CONFIG_PARSE', `TOML accepted but its keys could not be located: ${(error as Error).message}`, {
+      where: source.label,
+      exitCode: 2,
+      cause: error,
+    });
   }
+  const position = (path: string) => {
+    const at = locations.get(path);
+    return at ? `${source.label}:${at.line}:${at.column}` : source.label;
+  };
+  checkFileKeys(table, [], issues, (path) => `${position(path)} ${path}`);
+  for (const field of configFields) {
+    const value = getIn(table, field.segments);
+    if (value === undefined) continue;
+    const where = position(field.path);
+    provided.set(field.path, { value, source: { layer: 'file', where }, where: `${where} ${field.path}` });
+  }
+}
 
-  // Layer 2: FLUXRIG_<SECTION>_<KEY> env variables.
+/** Layer 2: FLUXRIG_<SECTION>_<KEY> env variables, coerced to their field's type. */
+function envLayer(env: NodeJS.ProcessEnv, provided: Map<string, Provided>, issues: ConfigIssue[]): void {
   for (const field of configFields) {
     const text = env[field.envVar];
     if (text === undefined) continue;
@@ -273,9 +261,11 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     if (!coerced.ok) issues.push({ path: field.path, where, message: coerced.message });
     else provided.set(field.path, { value: coerced.value, source: { layer: 'env', where: field.envVar }, where });
   }
+}
 
-  // Layer 3: CLI flags.
-  for (const flag of options.flags ?? []) {
+/** Layer 3: CLI flags; text values are coerced like env values. */
+function flagLayer(flags: ConfigFlag[], provided: Map<string, Provided>, issues: ConfigIssue[]): void {
+  for (const flag of flags) {
     const field = fieldsByPath.get(flag.key);
     if (!field) {
       throw new RigError('CONFIG_UNKNOWN_FLAG_KEY', `flag ${flag.flag} maps to unknown config key "${flag.key}"`, { exitCode: 2 });
@@ -286,8 +276,10 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     if (!coerced.ok) issues.push({ path: field.path, where, message: coerced.message });
     else provided.set(field.path, { value: coerced.value, source: { layer: 'flag', where: flag.flag }, where });
   }
+}
 
-  // Process switches win over every layer.
+/** FLUXRIG_TRACE and FLUXRIG_DISABLE_TELEMETRY win over every layer. */
+function processSwitches(env: NodeJS.ProcessEnv, provided: Map<string, Provided>): void {
   if (traceForced(env)) {
     provided.set('log.level', { value: 'trace', source: { layer: 'env', where: 'FLUXRIG_TRACE' }, where: 'env FLUXRIG_TRACE (log.level)' });
   }
@@ -298,6 +290,21 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
       where: 'env FLUXRIG_DISABLE_TELEMETRY (telemetry.enabled)',
     });
   }
+}
+
+/** Loads, layers and validates the configuration. Throws RigError CONFIG_PARSE / CONFIG_INVALID (exit 2). */
+export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
+  const cwd = options.cwd ?? process.cwd();
+  const env = options.env ?? process.env;
+  const issues: ConfigIssue[] = [];
+  // The winning value of each leaf key path, later layers overwriting earlier ones.
+  const provided = new Map<string, Provided>();
+
+  const source = readConfigText(options, cwd);
+  if (source) fileLayer(source, provided, issues);
+  envLayer(env, provided, issues);
+  flagLayer(options.flags ?? [], provided, issues);
+  processSwitches(env, provided);
 
   const input: Table = {};
   for (const [path, { value }] of provided) setIn(input, (fieldsByPath.get(path) as ConfigField).segments, value);
