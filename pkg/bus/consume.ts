@@ -212,7 +212,7 @@ export async function startConsumer(
     );
   }
 
-  async function process(message: JsMsg): Promise<void> {
+  async function handleDelivery(message: JsMsg): Promise<void> {
     const info = message.info;
     const attempt = info.deliveryCount;
     let envelope: Envelope;
@@ -287,9 +287,9 @@ export async function startConsumer(
       }
       stats.inFlight++;
       running.set(message, Date.now());
-      process(message)
+      handleDelivery(message)
         .catch((error: unknown) => {
-          // process() handles its own failures; reaching here is a bug: leave the message unacked so
+          // handleDelivery() handles its own failures; reaching here is a bug: leave the message unacked so
           // the server redelivers it, and say so loudly.
           log.error({ durable: spec.durable, err: error }, 'consumer bug: message left unacked');
         })

@@ -12,7 +12,8 @@ import { decodeEnvelope, encodeEnvelope } from './codec.ts';
 import type { Envelope } from './envelope.ts';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const python = `${repoRoot}.cache/venv/bin/python`;
+/** test/run.ts exports the oracle interpreter; a file run on its own finds the venv directly. */
+const python = process.env.FLUXRIG_TEST_PYTHON || `${repoRoot}.cache/venv/bin/python`;
 const oracle = fileURLToPath(new URL('./testdata/cbor2_oracle.py', import.meta.url));
 
 type Request = { decode: string } | { encode: unknown };
