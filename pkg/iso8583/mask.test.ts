@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { IsoMessage, IsoSpec, SpecDocument } from './index.ts';
+import { builtinSpec, type IsoMessage, type IsoSpec, loadSpec, pack, type SpecDocument, unpack } from './index.ts';
+import type { TlvSubfieldsDoc } from './types.ts';
 import { fieldSensitivity, maskMessage, maskPan, maskTrack1, maskTrack2 } from './mask.ts';
 
 /** A compiled-spec stand-in: masking only reads `document`, so the codec is not needed here. */
@@ -175,5 +176,33 @@ describe('mask: messages', () => {
   test('a spec can turn a default off with sensitive: false', () => {
     const open = specOf({ ...baseDocument, fields: { ...baseDocument.fields, '2': { type: 'n', length: 19, prefix: 'LL', sensitive: false } } });
     assert.equal(maskMessage({ mti: '0200', fields: { 2: '4111111111111111' } }, open).fields[2], '4111111111111111');
+  });
+});
+
+describe('mask: markings in a real spec file document (schema-valid, loaded by the codec)', () => {
+  const base = builtinSpec('iso87ascii').document;
+  const de55 = base.fields['55'];
+  const document: SpecDocument = {
+    ...base,
+    name: 'iso87ascii-marked',
+    fields: {
+      ...base.fields,
+      '102': { ...(base.fields['102'] as SpecDocument['fields'][string]), sensitive: 'pan' },
+      '55': {
+        ...(de55 as SpecDocument['fields'][string]),
+        subfields: { ...(de55?.subfields as TlvSubfieldsDoc), tags: { '9F02': { description: 'amount, hidden here', sensitive: 'secret' } } },
+      },
+    },
+  };
+  const spec = loadSpec(document);
+
+  test('loadSpec accepts sensitive on fields and TLV tags, and masking applies them to decoded messages', () => {
+    const message = unpack(
+      pack({ mti: '0200', fields: { 102: '4111111111111111', 55: [{ tag: '9F02', value: '000000001000' }] } }, spec),
+      spec,
+    );
+    const masked = maskMessage(message, spec);
+    assert.equal(masked.fields[102], '411111******1111');
+    assert.deepEqual(masked.fields[55], [{ tag: '9F02', value: '************' }]);
   });
 });
