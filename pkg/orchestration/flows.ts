@@ -19,6 +19,8 @@ export interface StartFlowOptions {
   rack: string;
   plan: FlowPlan;
   envelope: Envelope;
+  /** Same as the worker's settings.taskQueuePrefix (default `fluxrig`). */
+  taskQueuePrefix?: string;
   /** Default `<flow>/<envelope.id>`. */
   workflowId?: string;
 }
@@ -35,7 +37,7 @@ export async function startFlow(options: StartFlowOptions): Promise<StartedFlow>
   const workflowId = options.workflowId ?? `${options.plan.flow}/${options.envelope.id}`;
   try {
     const handle = await options.client.workflow.start(FLOW_WORKFLOW_TYPE, {
-      taskQueue: taskQueueFor(options.rack),
+      taskQueue: taskQueueFor(options.rack, options.taskQueuePrefix),
       workflowId,
       args: [{ plan: options.plan, envelope: options.envelope } satisfies DurableFlowInput],
       memo: memoOf(options.plan, options.envelope),
@@ -81,7 +83,7 @@ export async function startFlowForEvent(options: EventStartOptions): Promise<Sta
   }
   try {
     const handle = await options.client.workflow.start(FLOW_WORKFLOW_TYPE, {
-      taskQueue: taskQueueFor(options.rack),
+      taskQueue: taskQueueFor(options.rack, options.taskQueuePrefix),
       workflowId,
       args: [{ plan: options.plan, envelope: options.envelope } satisfies DurableFlowInput],
       memo: memoOf(options.plan, options.envelope),

@@ -13,6 +13,8 @@ import { taskQueueFor } from './settings.ts';
 export interface ScheduleFlowOptions {
   client: Client;
   rack: string;
+  /** Same as the worker's settings.taskQueuePrefix (default `fluxrig`). */
+  taskQueuePrefix?: string;
   plan: FlowPlan;
   /** Default `schedule/<flow>`. */
   scheduleId?: string;
@@ -52,7 +54,7 @@ export async function scheduleFlow(options: ScheduleFlowOptions): Promise<Schedu
       type: 'startWorkflow',
       workflowType: FLOW_WORKFLOW_TYPE,
       workflowId: `${options.plan.flow}/scheduled`,
-      taskQueue: taskQueueFor(options.rack),
+      taskQueue: taskQueueFor(options.rack, options.taskQueuePrefix),
       args: [input],
       memo: { flow: options.plan.flow, scenario: options.plan.scenario, trigger: 'schedule' },
     },

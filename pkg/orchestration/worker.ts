@@ -18,7 +18,7 @@ import type { TemporalSettings } from './settings.ts';
 
 export interface FlowWorkerOptions {
   settings: TemporalSettings;
-  /** Rack name: selects the task queue `fluxrig-<rack>`. */
+  /** Rack name: selects the task queue `<prefix>-<rack>` (prefix from settings, default `fluxrig`). */
   rack: string;
   /** Gears this worker can run as steps (the product passes `gearCatalogue`; tests pass their own). */
   catalogue: readonly GearDescriptor[];
@@ -57,7 +57,7 @@ export function installFlowRuntime(level: LogLevel = (process.env.FLUXRIG_TEMPOR
 
 export async function createFlowWorker(options: FlowWorkerOptions): Promise<FlowWorker> {
   installFlowRuntime();
-  const taskQueue = taskQueueFor(options.rack);
+  const taskQueue = taskQueueFor(options.rack, options.settings.taskQueuePrefix);
   const codePath = options.bundlePath ?? (await ensureWorkflowBundle()).codePath;
   let connection: NativeConnection;
   try {
