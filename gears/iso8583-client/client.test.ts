@@ -188,6 +188,14 @@ describe('iso8583-client gear', () => {
     assert.equal(host.out('client.error')[0]?.headers?.reason, 'duplicate-request');
   });
 
+  it('refuses framing none at creation: a persistent connection needs a length prefix', () => {
+    const host = new TestHost();
+    assert.throws(
+      () => descriptor.create(descriptor.config.parse({ host: '127.0.0.1', port: 1, framing: { kind: 'none' } }), host.context('client')),
+      { code: 'ISO_GEAR_CONFIG' },
+    );
+  });
+
   it('sends a message the codec refuses to error (invalid-message) without touching the connection', async () => {
     const issuer = await startIssuer();
     const { host, client, context } = await startClient(issuer.port);

@@ -127,6 +127,13 @@ export class IsoClientGear implements GearInstance {
     this.spec = resolveSpec(config.spec);
     this.framing = resolveFraming(framingOptions(config.framing));
     this.keyOf = correlator(correlationOptions(config.correlation));
+    if (this.framing.kind === 'none') {
+      throw new RigError('ISO_GEAR_CONFIG', 'iso8583-client keeps connections open, so it needs a length-prefixed framing', {
+        where: 'framing.kind',
+        hint: 'use binary2 or ascii4 (what the issuer expects)',
+        exitCode: 2,
+      });
+    }
     this.header = config.frame_header === undefined ? undefined : Buffer.from(config.frame_header, 'hex');
     if ((this.header?.length ?? 0) !== this.framing.headerLength) {
       throw new RigError('ISO_GEAR_CONFIG', `frame_header must be ${this.framing.headerLength} bytes (framing.header_length), got ${this.header?.length ?? 0}`, {

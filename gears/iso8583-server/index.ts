@@ -110,7 +110,9 @@ export class IsoServerGear implements GearInstance {
   }
 
   async start(): Promise<void> {
-    const server = createServer({ noDelay: true }, (socket) => this.accept(socket));
+    // Framing `none` means one request per connection, ended by the peer's half-close: keep our side
+    // open (allowHalfOpen) so the reply can still be written, then end it.
+    const server = createServer({ noDelay: true, allowHalfOpen: this.framing.kind === 'none' }, (socket) => this.accept(socket));
     server.maxConnections = this.config.max_connections;
     this.server = server;
     server.on('error', (error) => this.context.log.error({ err: error.message }, 'iso8583-server listener error'));
@@ -189,11 +191,16 @@ export class IsoServerGear implements GearInstance {
   }
 
   private endOfStream(connection: Connection): void {
+    let frames: ReturnType<FrameDecoder['end']>;
     try {
-      connection.decoder.end();
+      frames = connection.decoder.end();
     } catch (error) {
       this.streamBroken(connection, error);
+      return;
     }
+    for (const frame of frames) this.request(connection, frame.header, frame.message);
+    // A half-closed `none` connection with nothing to answer has nothing left to wait for.
+    if (this.framing.kind === 'none' && connection.inFlight === 0) connection.socket.end();
   }
 
   /** Framing is out of sync: nothing more on this stream can be trusted, so report and close it. */
@@ -274,6 +281,11 @@ export class IsoServerGear implements GearInstance {
     }
     if (key !== undefined && entry?.connection === connection) this.release(key);
     // Resolving only once the socket drains passes the peer's slowness back to whoever sends replies.
+    if (this.framing.kind === 'none') {
+      // The reply is the whole answer on this connection: ending the stream is what delimits it.
+      connection.socket.end(frame);
+      return;
+    }
     if (!connection.socket.write(frame)) await Promise.race([once(connection.socket, 'drain'), once(connection.socket, 'close')]);
   }
 

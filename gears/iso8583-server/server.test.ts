@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { connect } from 'node:net';
 import { afterEach, describe, it } from 'node:test';
-import { builtinSpec, type IsoMessage } from '../../pkg/iso8583/index.ts';
+import { builtinSpec, type IsoMessage, pack, unpack } from '../../pkg/iso8583/index.ts';
 import type { Envelope } from '../../pkg/wire/envelope.ts';
 import { approve, eventually, purchase, TestHost, TestTerminal } from '../../test/iso8583/support.ts';
 import { descriptor, type IsoServerGear } from './index.ts';
@@ -182,6 +182,19 @@ describe('iso8583-server gear', () => {
     await stopped;
     await eventually(() => client.closed, 'close after the drain');
     assert.equal(client.received.length, 1);
+  });
+
+  it('framing none: one request per connection, delimited by the peer half-closing; the reply ends the stream', async () => {
+    const { host, server, context, port } = await startServer({ framing: { kind: 'none' } });
+    const socket = connect({ host: '127.0.0.1', port });
+    await once(socket, 'connect');
+    const answer: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => answer.push(chunk));
+    socket.end(pack(purchase(3), spec));
+    await eventually(() => host.out('server.out').length === 1, 'the request');
+    await replyTo(server, host.out('server.out')[0] as Envelope, context);
+    await once(socket, 'close');
+    assert.equal(unpack(Buffer.concat(answer), spec).fields[11], '000003');
   });
 
   it('no longer accepts connections after stop()', async () => {
