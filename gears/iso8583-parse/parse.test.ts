@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { gearHarness } from '../../pkg/gear/harness.ts';
 import { builtinSpec, pack } from '../../pkg/iso8583/index.ts';
@@ -50,6 +51,16 @@ describe('iso8583-parse gear', () => {
     const h = gearHarness(descriptor, { spec: 'iso87binary' });
     await h.send('in', Buffer.from(pack(echo, binary)));
     assert.deepEqual(h.out('out')[0]?.data, echo);
+  });
+
+  it('loads a spec from a file path', async () => {
+    const h = gearHarness(descriptor, { spec: join(import.meta.dirname, '../../configs/specs/iso87binary.yaml') });
+    await h.send('in', Buffer.from(pack(echo, builtinSpec('iso87binary'))));
+    assert.deepEqual(h.out('out')[0]?.data, echo);
+  });
+
+  it('a spec path that does not exist is ISO_SPEC_NOT_FOUND', () => {
+    assert.throws(() => gearHarness(descriptor, { spec: 'specs/missing.yaml' }), { code: 'ISO_SPEC_NOT_FOUND' });
   });
 
   it('refuses a payload that is not bytes', async () => {
