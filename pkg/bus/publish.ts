@@ -14,7 +14,12 @@ import { headers as natsHeaders } from '@nats-io/transport-node';
 import { encodeEnvelope } from '../wire/codec.ts';
 import type { Envelope } from '../wire/envelope.ts';
 import type { BusConnection } from './connection.ts';
+import { RigError } from '../errors/index.ts';
+import { SUBJECT_ROOT } from '../wire/subjects.ts';
 import { translateNatsError } from './errors.ts';
+
+/** FLUXRIG_CONTROL is a no-ack stream (streams.ts): nothing there can confirm a durable publish. */
+const CONTROL_PREFIX = `${SUBJECT_ROOT}.control.`;
 
 export interface PublishReceipt {
   stream: string;
@@ -59,6 +64,12 @@ export async function publishBytesDurable(
   msgId: string,
   options: DurablePublishOptions = {},
 ): Promise<PublishReceipt> {
+  if (subject.startsWith(CONTROL_PREFIX)) {
+    throw new RigError('BUS_NOT_DURABLE', `control subjects take core NATS traffic, not durable publishes: ${subject}`, {
+      where: subject,
+      hint: 'use publishFast (heartbeats) or request (commands) on control subjects',
+    });
+  }
   let hdrs: ReturnType<typeof natsHeaders> | undefined;
   if (options.headers) {
     hdrs = natsHeaders();

@@ -55,3 +55,11 @@ test('overrides replace only the fields they name', () => {
 test('every stream keeps its duplicate window inside its max age (JetStream refuses otherwise)', () => {
   for (const spec of streamSpecs()) assert.ok(spec.duplicateWindowMs <= spec.maxAgeMs, spec.name);
 });
+
+test('the control stream records without acking, and a control stream that acks is drift', () => {
+  const control = STREAM_SPECS.control;
+  assert.equal(control.noAck, true);
+  const acking = { ...inSync, subjects: control.subjects, description: control.description, max_age: nanos(control.maxAgeMs), max_bytes: control.maxBytes, max_msgs: control.maxMsgs };
+  assert.deepEqual(configDrift(acking, control), ['no_ack']);
+  assert.deepEqual(configDrift({ ...acking, no_ack: true }, control), []);
+});

@@ -33,6 +33,12 @@ export interface StreamSpec {
   duplicateWindowMs: number;
   storage: 'file' | 'memory';
   replicas: number;
+  /**
+   * The stream records what it captures but never answers with a publish ack. Needed where core
+   * request-reply runs on captured subjects: otherwise the stream's ack is the first "reply" a
+   * requester gets. Durable publishes to such a stream cannot be confirmed (publish.ts refuses them).
+   */
+  noAck?: boolean;
 }
 
 const MiB = 1024 * 1024;
@@ -49,7 +55,7 @@ export const STREAM_SPECS: Record<SubjectKind, StreamSpec> = {
   control: {
     name: 'FLUXRIG_CONTROL',
     subjects: [kindFilter('control')],
-    description: 'rack registration, heartbeats and commands',
+    description: 'rack heartbeats and commands (core NATS request-reply; recorded, never acked)',
     maxAgeMs: HOUR,
     maxBytes: 64 * MiB,
     maxMsgs: 100_000,
@@ -57,6 +63,7 @@ export const STREAM_SPECS: Record<SubjectKind, StreamSpec> = {
     duplicateWindowMs: 2 * MINUTE,
     storage: 'file',
     replicas: 1,
+    noAck: true,
   },
   data: {
     name: 'FLUXRIG_DATA',
@@ -128,6 +135,7 @@ function desiredConfig(spec: StreamSpec) {
     duplicate_window: nanos(spec.duplicateWindowMs),
     discard: DiscardPolicy.Old,
     num_replicas: spec.replicas,
+    no_ack: spec.noAck === true,
   } satisfies Partial<StreamConfig>;
 }
 
@@ -143,7 +151,11 @@ export function configDrift(current: Partial<StreamConfig>, spec: StreamSpec): s
   const drift: string[] = [];
   for (const key of Object.keys(desired) as (keyof typeof desired)[]) {
     const same =
-      key === 'subjects' ? sameSubjects(current.subjects, desired.subjects) : current[key] === desired[key];
+      key === 'subjects'
+        ? sameSubjects(current.subjects, desired.subjects)
+        : key === 'no_ack'
+          ? (current.no_ack ?? false) === desired.no_ack // the server omits it when false
+          : current[key] === desired[key];
     if (!same) drift.push(key);
   }
   return drift;

@@ -2,7 +2,8 @@
  * Subject names (DESIGN §3). Every NATS subject fluxrig publishes to is built here, from validated
  * tokens, so a rack id with a dot or a scenario named `*` can never address the wrong messages.
  *
- *   fluxrig.control.<rack>.<verb>     rack registration, heartbeats, commands
+ *   fluxrig.control.<rack>.<verb>     heartbeats and commands: core NATS (request-reply, fast publish),
+ *                                     recorded by a no-ack stream, never published durably
  *   fluxrig.data.<scenario>.<wire>    messages between gears
  *   fluxrig.events.<type>             lifecycle events (deployed, drained, …)
  *   fluxrig.telemetry.<signal>        spans, logs, metrics exported by racks

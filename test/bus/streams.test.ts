@@ -50,6 +50,8 @@ describe('FLUXRIG streams', () => {
     assert.equal(data.max_msgs, STREAM_SPECS.data.maxMsgs);
     assert.equal(data.duplicate_window, nanos(STREAM_SPECS.data.duplicateWindowMs));
     assert.equal(data.storage, 'file');
+    assert.equal(data.no_ack ?? false, false, 'data publishes are acknowledged');
+    assert.equal((await bus.jsm.streams.info('FLUXRIG_CONTROL')).config.no_ack, true, 'control is recorded, never acked');
   });
 
   test('a second start changes nothing', async () => {
