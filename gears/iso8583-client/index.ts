@@ -171,18 +171,21 @@ export class IsoClientGear implements GearInstance {
 
   /** Resolves true once at least one connection is ready, false after `timeoutMs`. */
   whenReady(timeoutMs: number): Promise<boolean> {
-    if (this.readyLink()) return Promise.resolve(true);
+    if (this.links.some((link) => link.state === 'ready')) return Promise.resolve(true);
+    const { signal } = this.context;
+    if (signal.aborted) return Promise.resolve(false);
     return new Promise((resolve) => {
-      const wake = () => {
+      const settle = (ready: boolean) => {
         clearTimeout(timer);
         this.readyWaiters.delete(wake);
-        resolve(true);
+        signal.removeEventListener('abort', aborted);
+        resolve(ready);
       };
-      const timer = setTimeout(() => {
-        this.readyWaiters.delete(wake);
-        resolve(false);
-      }, timeoutMs);
+      const wake = () => settle(true);
+      const aborted = () => settle(false);
+      const timer = setTimeout(aborted, timeoutMs);
       this.readyWaiters.add(wake);
+      signal.addEventListener('abort', aborted, { once: true });
     });
   }
 
@@ -426,7 +429,7 @@ export class IsoClientGear implements GearInstance {
       if (entry.kind === 'network') entry.reject(new RigError('ISO_CONNECTION_LOST', 'connection closed before the answer'));
       else this.fail(entry.envelope, 'connection-lost');
     }
-    if (this.stopping) return;
+    if (this.stopping || this.context.signal.aborted) return;
     const { initial_ms, max_ms, factor, jitter } = this.config.reconnect;
     const base = Math.min(max_ms, initial_ms * factor ** link.attempt);
     const delay = Math.round(base * (1 + jitter * (2 * Math.random() - 1)));
