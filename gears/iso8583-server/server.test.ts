@@ -197,6 +197,15 @@ describe('iso8583-server gear', () => {
     assert.equal(unpack(Buffer.concat(answer), spec).fields[11], '000003');
   });
 
+  it('refuses connections beyond max_connections', async () => {
+    const { host, terminal } = await startServer({ max_connections: 1 });
+    const first = await terminal();
+    const second = await terminal();
+    await eventually(() => second.closed, 'the extra connection to be closed');
+    first.send(purchase(1));
+    await eventually(() => host.out('server.out').length === 1, 'the first connection still served');
+  });
+
   it('no longer accepts connections after stop()', async () => {
     const { server, port } = await startServer();
     await server.stop();
