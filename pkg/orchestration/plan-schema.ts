@@ -23,6 +23,8 @@ const retry = z.strictObject({
   nonRetryable: z.array(z.string()).optional(),
 });
 
+const stage = z.strictObject({ gear: z.string().min(1), config: z.unknown().optional(), port: z.string().optional() });
+
 const invocation = {
   id: stepId,
   gear: z.string().min(1),
@@ -32,6 +34,7 @@ const invocation = {
   retry: retry.optional(),
   timeout: duration.optional(),
   local: z.boolean().optional(),
+  before: z.array(stage).optional(),
 };
 
 const gearInvocation = z.strictObject(invocation);
@@ -76,24 +79,29 @@ export function validateFlowPlan(input: unknown, catalogue?: readonly GearDescri
   const seen = new Set<string>();
   const compensationIds = new Set((plan.compensations ?? []).map((c) => c.id));
   const gears = catalogue === undefined ? undefined : new Map(catalogue.map((g) => [g.type, g]));
-  const checkGear = (path: string, gear: string, local: boolean | undefined): void => {
+  const checkGear = (path: string, gear: string, local: boolean | undefined, before?: { gear: string }[]): void => {
     if (gears === undefined) return;
     const descriptor = gears.get(gear);
     if (descriptor === undefined) problems.push(`${path}.gear: unknown gear type "${gear}"`);
     else if (local === true && !descriptor.pure) problems.push(`${path}.local: gear "${gear}" is not pure, it cannot run as a local activity`);
+    for (const [i, stage] of (before ?? []).entries()) {
+      const staged = gears.get(stage.gear);
+      if (staged === undefined) problems.push(`${path}.before.${i}.gear: unknown gear type "${stage.gear}"`);
+      else if (!staged.pure) problems.push(`${path}.before.${i}.gear: gear "${stage.gear}" is not pure, it cannot run before another gear`);
+    }
   };
   plan.steps.forEach((s, i) => {
     if (seen.has(s.id)) problems.push(`steps.${i}.id: duplicate step id "${s.id}"`);
     seen.add(s.id);
     if (s.kind === 'gear' || s.kind === 'request') {
-      checkGear(`steps.${i}`, s.gear, s.local);
+      checkGear(`steps.${i}`, s.gear, s.local, s.before);
       if (s.compensate !== undefined && !compensationIds.has(s.compensate)) {
         problems.push(`steps.${i}.compensate: no compensation with id "${s.compensate}"`);
       }
     }
   });
-  for (const [i, c] of (plan.compensations ?? []).entries()) checkGear(`compensations.${i}`, c.gear, c.local);
-  for (const [i, c] of (plan.onError ?? []).entries()) checkGear(`onError.${i}`, c.gear, c.local);
+  for (const [i, c] of (plan.compensations ?? []).entries()) checkGear(`compensations.${i}`, c.gear, c.local, c.before);
+  for (const [i, c] of (plan.onError ?? []).entries()) checkGear(`onError.${i}`, c.gear, c.local, c.before);
   if (problems.length > 0) throw invalid(problems);
   return plan;
 }

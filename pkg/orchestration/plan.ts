@@ -42,6 +42,18 @@ export interface GearInvocation {
   timeout?: Duration;
   /** Run as a Temporal local activity; only for pure gears (checked when the plan is validated). */
   local?: boolean;
+  /**
+   * Pure gears run inside the same activity attempt before `gear`, each feeding the next (e.g. a
+   * transform that builds 0400 or 0401 from the attempt number, then iso8583-client sends it).
+   */
+  before?: StageSpec[];
+}
+
+/** A gear run inside another step's activity. */
+export interface StageSpec {
+  gear: string;
+  config?: unknown;
+  port?: string;
 }
 
 /** Run a gear; its output feeds the next step. */
@@ -121,6 +133,9 @@ export interface GearStepRequest {
   gearType: string;
   config: unknown;
   port: string;
+  /** Output port the step takes; with it absent, any non-error output counts as success. */
+  take?: string;
+  before?: StageSpec[];
   envelope: Envelope;
 }
 
@@ -192,5 +207,7 @@ export const FLOW_REPLY_TIMEOUT = 'FLOW_REPLY_TIMEOUT';
 export const FLOW_REJECTED = 'FLOW_REJECTED';
 /** Header carrying `<workflowId>/<stepId>` on every envelope handed to a gear step. */
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
+/** Header carrying the activity attempt (1-based) as text, for expressions that cannot see `attempt`. */
+export const ATTEMPT_HEADER = 'fluxrig-attempt';
 /** Header naming the step a compensation undoes. */
 export const COMPENSATES_HEADER = 'fluxrig-compensates';

@@ -140,17 +140,26 @@ describe('durable flow', () => {
     );
   });
 
-  it('treats an emission on the gear error port as a failure without retries', async () => {
+  it('retries a step whose gear answered on its error port, like one that threw', async () => {
+    const { workflowId } = await start({
+      steps: [{ kind: 'gear', id: 'flaky', gear: 'test-flaky', config: { failures: 2, via: 'error-port' }, retry: fast }],
+    });
+    const result = await flowResult(h.flows.client, workflowId);
+    assert.equal(dataOf<{ succeededOnAttempt: number }>(result).succeededOnAttempt, 3);
+  });
+
+  it('fails with the error code a gear gave on its error port, and compensates', async () => {
     const p = `${unique('decline')}:`;
     const { workflowId } = await start({
       steps: [
         { kind: 'gear', id: 'a', gear: 'test-http-post', config: { url: sink.url, label: `${p}A` }, compensate: 'undo' },
-        { kind: 'gear', id: 'decide', gear: 'test-decline', config: { code: 'ISSUER_DECLINED' }, retry: fast },
+        { kind: 'gear', id: 'decide', gear: 'test-decline', config: { code: 'ISSUER_DECLINED' }, retry: { ...fast, nonRetryable: ['ISSUER_DECLINED'] } },
       ],
       compensations: [{ id: 'undo', gear: 'test-http-post', config: { url: sink.url, label: `${p}undo` } }],
     });
     const failure = await failureOf(workflowId);
     assert.equal(failure.code, 'ISSUER_DECLINED');
+    assert.match(failure.message, /emitted on its error port/);
     assert.deepEqual(labelsFor(p), ['A', 'undo']);
   });
 
@@ -256,6 +265,26 @@ describe('durable flow', () => {
     const failure = await failureOf(workflowId);
     assert.equal(failure.code, 'FLOW_REPLY_TIMEOUT');
     assert.deepEqual(labelsFor(p), ['request', 'answer-timeout']);
+  });
+
+  it('runs pure `before` gears inside the step attempt, feeding the step gear', async () => {
+    const { workflowId } = await start(
+      {
+        steps: [
+          {
+            kind: 'gear',
+            id: 'a',
+            gear: 'test-flaky',
+            config: { failures: 1 },
+            before: [{ gear: 'test-append', config: { mark: 'staged' } }],
+            retry: fast,
+          },
+        ],
+      },
+      { trail: [] },
+    );
+    const result = await flowResult(h.flows.client, workflowId);
+    assert.deepEqual(dataOf(result), { trail: ['staged'], succeededOnAttempt: 2 }, 'the staged gear ran again in attempt 2 on the original input');
   });
 
   it('runs pure gears as local activities', async () => {

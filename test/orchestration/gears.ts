@@ -34,18 +34,29 @@ export const appendGear: GearDescriptor<{ mark: string }> = {
   },
 };
 
-/** Fails its first `failures` attempts with RigError `code`, then passes the message on with the attempt number. */
-export const flakyGear: GearDescriptor<{ failures: number; code: string }> = {
+/**
+ * Fails its first `failures` attempts with `code` — thrown as a RigError, or with `via: 'error-port'`
+ * emitted on the error port with an `error-code` header — then passes the message on with the attempt.
+ */
+export const flakyGear: GearDescriptor<{ failures: number; code: string; via: 'throw' | 'error-port' }> = {
   type: 'test-flaky',
   summary: 'fails the first N attempts',
-  config: z.object({ failures: z.number().int().min(0), code: z.string().default('TEST_FLAKY') }),
+  config: z.object({
+    failures: z.number().int().min(0),
+    code: z.string().default('TEST_FLAKY'),
+    via: z.enum(['throw', 'error-port']).default('throw'),
+  }),
   ...ports,
   pure: false,
   create(config, ctx) {
     return {
       async handle(_port, message) {
         const attempt = message.attempt ?? 1;
-        if (attempt <= config.failures) throw new RigError(config.code, `attempt ${attempt} fails on purpose`);
+        if (attempt <= config.failures && config.via === 'throw') throw new RigError(config.code, `attempt ${attempt} fails on purpose`);
+        if (attempt <= config.failures) {
+          await ctx.emit('error', ctx.envelope(message.data, { parent: message, headers: { 'error-code': config.code, error: `attempt ${attempt} fails on purpose` } }));
+          return;
+        }
         await ctx.emit('out', ctx.envelope({ ...(message.data as object), succeededOnAttempt: attempt }, { parent: message }));
       },
     };

@@ -269,6 +269,8 @@ export async function durableFlow(input: DurableFlowInput): Promise<FlowResult> 
       gearType: step.gear,
       config: step.config ?? {},
       port: step.port ?? DEFAULT_PORT,
+      ...(step.take === undefined ? {} : { take: step.take }),
+      ...(step.before === undefined ? {} : { before: step.before }),
       envelope: withKey,
     });
     return result;
@@ -365,7 +367,8 @@ function pickNext(step: GearInvocation, outputs: StepOutput[]): StepOutput | und
   if (chosen !== undefined) return chosen;
   const routedError = outputs.find((o) => o.port === ERROR_PORT);
   if (routedError !== undefined) {
-    // The gear itself routed the message to its error port: a decision, not a transient fault.
+    // The activity already fails attempts that only reach the error port; this guards results of
+    // steps whose `take` port is absent while other ports answered.
     const code = routedError.envelope.headers?.['error-code'] ?? 'GEAR_ERROR_PORT';
     throw new StepFailed(step.id, code, `gear ${step.gear} emitted on its error port`);
   }
