@@ -52,10 +52,16 @@ function findTestFiles(paths: readonly string[]): string[] {
 
 async function startEngines(dataDir: string) {
   const started = Date.now();
-  const [nats, temporal] = await Promise.all([
+  const [natsStart, temporalStart] = await Promise.allSettled([
     startNats({ dataDir: join(dataDir, 'nats') }),
     startTemporal({ dataDir: join(dataDir, 'temporal'), namespace: TEST_TEMPORAL_NAMESPACE }),
   ]);
+  if (natsStart.status === 'rejected' || temporalStart.status === 'rejected') {
+    // Stop the one that did come up before reporting the one that did not.
+    for (const start of [natsStart, temporalStart]) if (start.status === 'fulfilled') await start.value.stop();
+    throw natsStart.status === 'rejected' ? natsStart.reason : (temporalStart as PromiseRejectedResult).reason;
+  }
+  const [nats, temporal] = [natsStart.value, temporalStart.value];
   say(
     `engines ready in ${Date.now() - started} ms: nats-server ${nats.url}, ` +
       `temporal ${temporal.address} (namespace ${temporal.namespace}); logs in ${relative(root, dataDir)}`,
