@@ -11,6 +11,9 @@ import { describeValue } from './encoding/text.ts';
 
 /** Reused across pack calls (pack is synchronous, so never shared by two calls at once). */
 const out: Writer = { buf: Buffer.allocUnsafe(8192), pos: 0 };
+/** Bitmap words scratch for unpack and pack (both synchronous; neither calls the other). */
+const unpackWords = new Uint32Array(6);
+const packWords = new Uint32Array(6);
 
 export function unpackWith(plan: MessagePlan, bytes: Uint8Array, spans: IsoFieldSpan[] | null): IsoMessage {
   const buf = asBuffer(bytes);
@@ -22,7 +25,8 @@ export function unpackWith(plan: MessagePlan, bytes: Uint8Array, spans: IsoField
   spans?.push({ label: 'mti', field: undefined, path: [], start: 0, dataStart: 0, end: mtiBytes, depth: 0, description: 'Message type indicator' });
 
   const bitmap = plan.bitmap;
-  const words = new Uint32Array(6);
+  const words = unpackWords;
+  words.fill(0);
   let pos = mtiBytes;
   let maps = 0;
   // Primary, then secondary when bit 1 is set, then tertiary when the spec has one and bit 65 is set.
@@ -79,21 +83,24 @@ export function packWith(plan: MessagePlan, message: IsoMessage): Uint8Array {
   if (typeof fields !== 'object' || fields === null) {
     throw isoError(IsoErrorCode.BAD_VALUE, 'fields', undefined, `expected an object of fields, got ${describeValue(fields)}`);
   }
-  const words = new Uint32Array(6);
+  const words = packWords;
+  words.fill(0);
   let highest = 0;
-  for (const key in fields) {
-    if (fields[key] === undefined) continue;
-    const n = Number(key);
-    const defined = String(n) === key && n >= 0 && n <= 192 && plan.fields[n] !== undefined;
-    if (!defined) {
+  // Scan every possible data element number rather than enumerating the object's keys: for-in over integer
+  // keys costs about a microsecond per message, an indexed probe of all 192 numbers a fraction of that.
+  // Keys that cannot be data element numbers (not an integer 1..192) are never looked at.
+  const codecs = plan.fields;
+  for (let n = 1; n <= 192; n++) {
+    if (fields[n] === undefined) continue;
+    if (codecs[n] === undefined) {
       const why =
         n === 1 || (n === 65 && plan.tertiary)
           ? `DE ${n} is a bitmap; bitmaps are derived from the fields present, leave it out`
           : 'the spec defines no such field';
-      throw isoError(IsoErrorCode.UNDEFINED_FIELD, `DE ${key}`, undefined, why);
+      throw isoError(IsoErrorCode.UNDEFINED_FIELD, `DE ${n}`, undefined, why);
     }
     words[(n - 1) >>> 5] = (words[(n - 1) >>> 5]! | (0x80000000 >>> ((n - 1) & 31))) >>> 0;
-    if (n > highest) highest = n;
+    highest = n;
   }
   if (highest > 64) words[0] = (words[0]! | 0x80000000) >>> 0;
   if (highest > 128) words[2] = (words[2]! | 0x80000000) >>> 0;
@@ -107,7 +114,6 @@ export function packWith(plan: MessagePlan, message: IsoMessage): Uint8Array {
     plan.bitmap.encode(words, m * 2, w.buf, w.pos);
     w.pos += plan.bitmap.bytes;
   }
-  const codecs = plan.fields;
   for (let i = 0; i < maps * 2; i++) {
     let word = words[i]!;
     if ((i === 0 || (i === 2 && plan.tertiary)) && (word & 0x80000000) !== 0) word = (word & 0x7fffffff) >>> 0;

@@ -111,8 +111,8 @@ describe('ISO_UNDEFINED_FIELD', () => {
       field: 'DE 3',
     });
   });
-  it('rejects a message key the spec does not define, and DE 1 which is derived', () => {
-    expectRigError(() => pack({ mti: '0200', fields: { 200: 'x' } } as IsoMessage, iso87ascii), IsoErrorCode.UNDEFINED_FIELD);
+  it('rejects a data element number (1..192) the spec does not define, and DE 1 which is derived', () => {
+    expectRigError(() => pack({ mti: '0200', fields: { 150: 'x' } } as IsoMessage, iso87ascii), IsoErrorCode.UNDEFINED_FIELD);
     const err = expectRigError(() => pack({ mti: '0200', fields: { 1: 'x' } }, iso87ascii), IsoErrorCode.UNDEFINED_FIELD);
     assert.match(err.message, /derived/);
   });

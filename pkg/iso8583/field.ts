@@ -146,7 +146,7 @@ export function compileField(doc: FieldDoc, ctx: FieldContext): FieldCodec {
   function decodeSubfields(r: Reader, dataStart: number, dataEnd: number, units: number) {
     if (sub === undefined) throw new Error('unreachable: decodeSubfields without subfields');
     if (!hexCarrier) {
-      const value = sub.decodeRegion(r, dataStart, dataEnd);
+      const value = sub.decodeRegion(r, dataStart, dataEnd, false);
       r.pos = dataEnd;
       return value;
     }
@@ -155,7 +155,7 @@ export function compileField(doc: FieldDoc, ctx: FieldContext): FieldCodec {
     const inner = codec.decode(r.buf, dataStart, dataEnd - dataStart, units, label) as Uint8Array;
     const innerReader: Reader = { buf: Buffer.from(inner.buffer, inner.byteOffset, inner.byteLength), pos: 0, spans: null };
     try {
-      return sub.decodeRegion(innerReader, 0, inner.length);
+      return sub.decodeRegion(innerReader, 0, inner.length, true);
     } catch (err) {
       throw remapOffset(err, dataStart);
     } finally {
@@ -201,7 +201,7 @@ export function compileField(doc: FieldDoc, ctx: FieldContext): FieldCodec {
       prefixer.encode(countsBytes ? wire : units, w.buf, w.pos);
       w.pos += prefixBytes;
     }
-    codec.encode(v, units, w);
+    codec.encode(v, units, w, label);
   };
 
   const encodeComposite = (value: unknown, w: Writer) => {
@@ -214,7 +214,7 @@ export function compileField(doc: FieldDoc, ctx: FieldContext): FieldCodec {
       const inner: Writer = { buf: Buffer.allocUnsafe(256), pos: 0 };
       sub.encode(value, inner);
       ensure(w, inner.pos * 2);
-      codec.encode(inner.buf.subarray(0, inner.pos), inner.pos, w);
+      codec.encode(inner.buf.subarray(0, inner.pos), inner.pos, w, label);
     } else {
       sub.encode(value, w);
     }

@@ -29,6 +29,7 @@ type ValueEncoding = 'ascii' | 'ebcdic' | 'binary';
 export function tlvSubfields(doc: TlvSubfieldsDoc, parent: FieldContext): SubfieldCodec {
   const where = `${parent.specWhere}.subfields`;
   const berTags = doc.tag.format === 'ber';
+  const berLengths = doc.length.format === 'ber';
   const tagBytes = doc.tag.format === 'fixed' ? doc.tag.length : 0;
   const tagEncoding = doc.tag.format === 'fixed' ? doc.tag.encoding : 'binary';
   const valueEncoding: ValueEncoding = doc.value?.encoding ?? (berTags ? 'binary' : 'ascii');
@@ -46,8 +47,14 @@ export function tlvSubfields(doc: TlvSubfieldsDoc, parent: FieldContext): Subfie
     return `${label} tag ${tag}`;
   }
 
-  /** Read one tag at r.pos; returns its text and whether it is constructed. */
-  function readTag(buf: Buffer, pos: number, end: number): { text: string; next: number; constructed: boolean } {
+  /** Set by readTag: offset after the tag, and whether it is a constructed BER tag. */
+  let tagEnd = 0;
+  let tagConstructed = false;
+  /** Tag bytes (as a number: up to 4 bytes plus the count) -> tag text, so a known tag costs one Map lookup. */
+  const tagTextCache = new Map<number, string>();
+
+  /** Read one tag at pos; returns its text and sets tagEnd/tagConstructed. */
+  function readTag(buf: Buffer, pos: number, end: number): string {
     if (berTags) {
       const first = buf[pos]!;
       let p = pos + 1;
@@ -60,14 +67,30 @@ export function tlvSubfields(doc: TlvSubfieldsDoc, parent: FieldContext): Subfie
           p++;
         }
       }
-      return { text: buf.toString('hex', pos, p).toUpperCase(), next: p, constructed: (first & 0x20) !== 0 };
+      tagEnd = p;
+      tagConstructed = (first & 0x20) !== 0;
+      return cachedTagText(buf, pos, p);
     }
     if (pos + tagBytes > end) throw isoError(IsoErrorCode.TRUNCATED, label, pos, `TLV tag needs ${tagBytes} byte(s), ${end - pos} left`);
-    return { text: decodeTagText(buf, pos, pos + tagBytes), next: pos + tagBytes, constructed: false };
+    tagEnd = pos + tagBytes;
+    tagConstructed = false;
+    if (tagBytes <= 4) return cachedTagText(buf, pos, tagEnd);
+    return decodeTagText(buf, pos, tagEnd);
+  }
+
+  function cachedTagText(buf: Buffer, start: number, end: number): string {
+    let key = end - start;
+    for (let i = start; i < end; i++) key = key * 256 + buf[i]!;
+    let text = tagTextCache.get(key);
+    if (text === undefined) {
+      text = decodeTagText(buf, start, end);
+      if (tagTextCache.size < TAG_CACHE_LIMIT) tagTextCache.set(key, text);
+    }
+    return text;
   }
 
   function decodeTagText(buf: Buffer, start: number, end: number): string {
-    if (tagEncoding === 'binary') return buf.toString('hex', start, end).toUpperCase();
+    if (berTags || tagEncoding === 'binary') return buf.toString('hex', start, end).toUpperCase();
     let text = '';
     for (let i = start; i < end; i++) {
       const c = tagEncoding === 'ebcdic' ? EBCDIC_TO_LATIN1[buf[i]!]! : buf[i]!;
@@ -77,17 +100,24 @@ export function tlvSubfields(doc: TlvSubfieldsDoc, parent: FieldContext): Subfie
     return text;
   }
 
-  /** Read one length at pos; returns [length, next]. */
-  function readLength(buf: Buffer, pos: number, end: number, tag: string): [number, number] {
+  /** Set by readLength: offset after the length. */
+  let lengthEnd = 0;
+
+  /** Read one length at pos; returns it and sets lengthEnd. */
+  function readLength(buf: Buffer, pos: number, end: number, tag: string): number {
     if (lengthPrefixer !== undefined) {
       if (pos + lengthPrefixer.bytes > end) {
         throw isoError(IsoErrorCode.TRUNCATED, tagLabel(tag), pos, `TLV length needs ${lengthPrefixer.bytes} byte(s), ${end - pos} left`);
       }
-      return [lengthPrefixer.decode(buf, pos, tagLabel(tag)), pos + lengthPrefixer.bytes];
+      lengthEnd = pos + lengthPrefixer.bytes;
+      return lengthPrefixer.decode(buf, pos, tagLabel(tag));
     }
     if (pos >= end) throw isoError(IsoErrorCode.TRUNCATED, tagLabel(tag), pos, 'TLV length runs past the end of the field');
     const first = buf[pos]!;
-    if (first < 0x80) return [first, pos + 1];
+    if (first < 0x80) {
+      lengthEnd = pos + 1;
+      return first;
+    }
     const count = first & 0x7f;
     if (count === 0) throw isoError(IsoErrorCode.BAD_LENGTH, tagLabel(tag), pos, 'indefinite BER length is not allowed in EMV data');
     if (count > 3) throw isoError(IsoErrorCode.BAD_LENGTH, tagLabel(tag), pos, `BER length of ${count} bytes is too long`);
@@ -97,15 +127,19 @@ export function tlvSubfields(doc: TlvSubfieldsDoc, parent: FieldContext): Subfie
     if (n < 0x80 || (count > 1 && buf[pos + 1] === 0)) {
       throw isoError(IsoErrorCode.BAD_LENGTH, tagLabel(tag), pos, 'BER length is not in its shortest form', 'only minimal lengths re-pack byte-exact');
     }
-    return [n, pos + 1 + count];
+    lengthEnd = pos + 1 + count;
+    return n;
   }
 
+  /**
+   * Binary values are views into one private copy of the field (`owned`), made once per field: one
+   * allocation per DE 55 instead of one backing store per tag. They never alias the caller's input.
+   */
+  let owned: Uint8Array = new Uint8Array(0);
+  let ownedStart = 0;
+
   function decodeValue(buf: Buffer, start: number, end: number, tag: string): string | Uint8Array {
-    if (valueEncoding === 'binary') {
-      const out = new Uint8Array(end - start);
-      out.set(buf.subarray(start, end));
-      return out;
-    }
+    if (valueEncoding === 'binary') return new Uint8Array(owned.buffer, owned.byteOffset + start - ownedStart, end - start);
     if (valueEncoding === 'ascii') {
       const bad = firstBadByte(buf, start, end, TEXT);
       if (bad >= 0) throw isoError(IsoErrorCode.BAD_CHAR, tagLabel(tag), bad, `character ${showByte(buf[bad]!)} is not printable`);
@@ -126,18 +160,41 @@ export function tlvSubfields(doc: TlvSubfieldsDoc, parent: FieldContext): Subfie
     let pos = start;
     while (pos < end) {
       const itemStart = pos;
-      const tag = readTag(r.buf, pos, end);
-      const [length, valueStart] = readLength(r.buf, tag.next, end, tag.text);
+      const buf = r.buf;
+      let tag: string;
+      let constructed: boolean;
+      let at: number;
+      const first = buf[pos]!;
+      if (berTags && (first & 0x1f) !== 0x1f) {
+        // Fast path: one-byte BER tag (82, 95, 9A…).
+        tag = ONE_BYTE_TAGS[first]!;
+        constructed = (first & 0x20) !== 0;
+        at = pos + 1;
+      } else {
+        tag = readTag(buf, pos, end);
+        constructed = tagConstructed;
+        at = tagEnd;
+      }
+      let length: number;
+      let valueStart: number;
+      if (berLengths && at < end && buf[at]! < 0x80) {
+        // Fast path: short-form BER length.
+        length = buf[at]!;
+        valueStart = at + 1;
+      } else {
+        length = readLength(buf, at, end, tag);
+        valueStart = lengthEnd;
+      }
       const valueEnd = valueStart + length;
       if (valueEnd > end) {
-        throw isoError(IsoErrorCode.TRUNCATED, tagLabel(tag.text), valueStart, `TLV value needs ${length} byte(s), ${end - valueStart} left`);
+        throw isoError(IsoErrorCode.TRUNCATED, tagLabel(tag), valueStart, `TLV value needs ${length} byte(s), ${end - valueStart} left`);
       }
       if (r.spans !== null) {
-        const name = useDictionary ? emvTagInfo(tag.text)?.name : undefined;
+        const name = useDictionary ? emvTagInfo(tag)?.name : undefined;
         r.spans.push({
-          label: tagLabel(tag.text),
+          label: tagLabel(tag),
           field: parent.field,
-          path: [...path, tag.text],
+          path: [...path, tag],
           start: itemStart,
           dataStart: valueStart,
           end: valueEnd,
@@ -145,11 +202,12 @@ export function tlvSubfields(doc: TlvSubfieldsDoc, parent: FieldContext): Subfie
           description: name ?? '',
         });
       }
-      const value =
-        berTags && tag.constructed
-          ? decodeItems(r, valueStart, valueEnd, depth + 1, [...path, tag.text])
-          : decodeValue(r.buf, valueStart, valueEnd, tag.text);
-      items.push({ tag: tag.text, value });
+      const value = constructed
+        ? decodeItems(r, valueStart, valueEnd, depth + 1, r.spans === null ? path : [...path, tag])
+        : valueEncoding === 'binary'
+          ? new Uint8Array(owned.buffer, owned.byteOffset + valueStart - ownedStart, length)
+          : decodeValue(buf, valueStart, valueEnd, tag);
+      items.push({ tag, value });
       pos = valueEnd;
     }
     return items;
@@ -157,8 +215,20 @@ export function tlvSubfields(doc: TlvSubfieldsDoc, parent: FieldContext): Subfie
 
   /* ------------------------------------------------------------------ encode */
 
+  /** Tag text -> its wire bytes, validated once. */
+  const tagBytesCache = new Map<string, Uint8Array>();
+
   function tagBytesOf(tag: unknown, at: string): Uint8Array {
     if (typeof tag !== 'string') throw isoError(IsoErrorCode.BAD_VALUE, at, undefined, `TLV tag must be a string, got ${describeValue(tag)}`);
+    let bytes = tagBytesCache.get(tag);
+    if (bytes === undefined) {
+      bytes = parseTag(tag);
+      if (tagBytesCache.size < TAG_CACHE_LIMIT) tagBytesCache.set(tag, bytes);
+    }
+    return bytes;
+  }
+
+  function parseTag(tag: string): Uint8Array {
     if (berTags || tagEncoding === 'binary') {
       const bytes = parseHex(tag);
       if (bytes === undefined || bytes.length === 0) throw isoError(IsoErrorCode.BAD_TLV, tagLabel(tag), undefined, 'tag is not hex');
@@ -232,8 +302,7 @@ export function tlvSubfields(doc: TlvSubfieldsDoc, parent: FieldContext): Subfie
       const tagBytes = tagBytesOf(tag, label);
       const tagText = tag as string;
       ensure(w, tagBytes.length);
-      w.buf.set(tagBytes, w.pos);
-      w.pos += tagBytes.length;
+      for (let i = 0; i < tagBytes.length; i++) w.buf[w.pos++] = tagBytes[i]!;
       const constructed = berTags && (tagBytes[0]! & 0x20) !== 0;
       if (constructed) {
         const inner: Writer = { buf: Buffer.allocUnsafe(64), pos: 0 };
@@ -246,14 +315,17 @@ export function tlvSubfields(doc: TlvSubfieldsDoc, parent: FieldContext): Subfie
         const bytes = valueBytes(itemValue, tagText);
         writeLength(bytes.length, w, tagText);
         ensure(w, bytes.length);
-        w.buf.set(bytes, w.pos);
-        w.pos += bytes.length;
+        writeBytes(bytes, w);
       }
     }
   }
 
   return {
-    decodeRegion(r: Reader, start: number, end: number) {
+    decodeRegion(r: Reader, start: number, end: number, privateCopy: boolean) {
+      if (valueEncoding === 'binary') {
+        owned = privateCopy ? r.buf : Uint8Array.prototype.slice.call(r.buf, start, end);
+        ownedStart = privateCopy ? 0 : start;
+      }
       const items = decodeItems(r, start, end, 1, parent.path);
       r.pos = end;
       return items;
@@ -261,6 +333,19 @@ export function tlvSubfields(doc: TlvSubfieldsDoc, parent: FieldContext): Subfie
     encode: (value, w) => encodeItems(value, w, 1),
     describe: (path) => (useDictionary && path.length > 0 ? emvTagInfo(path[path.length - 1]!)?.name : undefined),
   };
+}
+
+/** Upper-case hex text of every one-byte tag. */
+const ONE_BYTE_TAGS: readonly string[] = Array.from({ length: 256 }, (_, b) => b.toString(16).toUpperCase().padStart(2, '0'));
+
+/** Distinct tags remembered per TLV field (bounds memory when a peer sends many different tags). */
+const TAG_CACHE_LIMIT = 4096;
+
+function writeBytes(bytes: Uint8Array, w: Writer): void {
+  const n = bytes.length;
+  if (n > 32) w.buf.set(bytes, w.pos);
+  else for (let i = 0; i < n; i++) w.buf[w.pos + i] = bytes[i]!;
+  w.pos += n;
 }
 
 /** A BER tag: one byte, or a first byte with low bits 11111 then bytes with bit 8 set except the last. */

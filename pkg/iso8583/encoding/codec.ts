@@ -12,10 +12,16 @@ export interface DataCodec {
   unitsIn(wire: number): number;
   /** Decode buf[start, start + wire) holding `units` units; validates characters. */
   decode(buf: Buffer, start: number, wire: number, units: number, label: string): string | Uint8Array;
-  /** Check a message value's JS type and characters; return it normalised (hex text -> bytes for `b`). */
+  /**
+   * Check a message value's JS type (and shape, e.g. x+n's sign); return it normalised (hex text -> bytes
+   * for `b`). Characters may instead be checked by encode, in the same pass that writes them.
+   */
   prepare(value: unknown, label: string): string | Uint8Array;
   /** Units of a prepared value. */
   unitsOf(value: string | Uint8Array): number;
-  /** Write a prepared value at w.pos (caller ensured room for wireBytes(units)) and advance w.pos. */
-  encode(value: string | Uint8Array, units: number, w: Writer): void;
+  /**
+   * Write a prepared (and padded) value at w.pos (caller ensured room for wireBytes(units)), advance w.pos;
+   * throws ISO_BAD_CHAR naming `label` for a character the type does not allow.
+   */
+  encode(value: string | Uint8Array, units: number, w: Writer, label: string): void;
 }

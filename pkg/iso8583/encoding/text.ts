@@ -33,18 +33,14 @@ function badChar(label: string, offset: number | undefined, code: number, typeNa
   );
 }
 
-function prepareText(
-  value: unknown,
-  label: string,
-  allowed: Uint8Array,
-  typeName: string,
-  shape: TextShapeCheck | undefined,
-): string {
+/**
+ * Type and shape checks of a text value before padding; the per-character check happens while encoding
+ * (one pass over the text), see encodeChecked.
+ */
+function prepareText(value: unknown, label: string, shape: TextShapeCheck | undefined): string {
   if (typeof value !== 'string') {
     throw isoError(IsoErrorCode.BAD_VALUE, label, undefined, `expected a string, got ${describeValue(value)}`);
   }
-  const bad = firstBadChar(value, allowed);
-  if (bad >= 0) badChar(label, undefined, value.charCodeAt(bad), typeName);
   if (shape !== undefined && value.length > 0) {
     const reason = shape(value);
     if (reason !== undefined) throw isoError(IsoErrorCode.BAD_CHAR, label, undefined, reason);
@@ -74,11 +70,27 @@ export function asciiCodec(allowed: Uint8Array, typeName: string, shape?: TextSh
       }
       return text;
     },
-    prepare: (value, label) => prepareText(value, label, allowed, typeName, shape),
+    prepare: (value, label) => prepareText(value, label, shape),
     unitsOf: (value) => value.length,
-    encode(value, units, w: Writer) {
-      w.pos += writeLatin1(w.buf, value as string, w.pos);
-      void units;
+    encode(value, _units, w: Writer, label) {
+      const text = value as string;
+      const n = text.length;
+      if (n > 24) {
+        // Long text: check first, then one native write.
+        const bad = firstBadChar(text, allowed);
+        if (bad >= 0) badChar(label, undefined, text.charCodeAt(bad), typeName);
+        w.pos += writeLatin1(w.buf, text, w.pos);
+        return;
+      }
+      // Short text (most fields): check and write in one loop, cheaper than a native call.
+      const out = w.buf;
+      const pos = w.pos;
+      for (let i = 0; i < n; i++) {
+        const c = text.charCodeAt(i);
+        if (c > 255 || allowed[c] === 0) badChar(label, undefined, c, typeName);
+        out[pos + i] = c;
+      }
+      w.pos = pos + n;
     },
   };
 }
@@ -104,13 +116,17 @@ export function ebcdicCodec(allowed: Uint8Array, typeName: string, shape?: TextS
       }
       return text;
     },
-    prepare: (value, label) => prepareText(value, label, allowed, typeName, shape),
+    prepare: (value, label) => prepareText(value, label, shape),
     unitsOf: (value) => value.length,
-    encode(value, _units, w: Writer) {
+    encode(value, _units, w: Writer, label) {
       const text = value as string;
       const out = w.buf;
       let pos = w.pos;
-      for (let i = 0; i < text.length; i++) out[pos++] = LATIN1_TO_EBCDIC[text.charCodeAt(i)]!;
+      for (let i = 0; i < text.length; i++) {
+        const c = text.charCodeAt(i);
+        if (c > 255 || allowed[c] === 0) badChar(label, undefined, c, typeName);
+        out[pos++] = LATIN1_TO_EBCDIC[c]!;
+      }
       w.pos = pos;
     },
   };
