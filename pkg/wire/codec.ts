@@ -45,6 +45,11 @@ function requireString(record: Record<string, unknown>, field: string): string {
   return value;
 }
 
+function optionalString(field: string, value: unknown): string {
+  if (typeof value !== 'string') throw invalid(field, `must be a string, got ${describeType(value)}`, value);
+  return value;
+}
+
 function checkId(id: string): void {
   if (!ID_PATTERN.test(id)) throw invalid('id', 'must be 1-128 printable ASCII characters without spaces');
 }
@@ -124,12 +129,16 @@ export function decodeEnvelope(bytes: Uint8Array, options: DecodeOptions = {}): 
     time: requireString(record, 'time'),
     data: record.data,
   };
-  for (const field of OPTIONAL_STRINGS) {
-    const value = record[field];
-    if (value === undefined) continue;
-    if (typeof value !== 'string') throw invalid(field, `must be a string, got ${describeType(value)}`, value);
-    envelope[field] = value;
-  }
+  // Spelled out field by field (not a loop over names): named property loads and stores in a fixed
+  // order keep this hot path monomorphic; it is measurably faster in bench/wire.
+  const { subject, datacontenttype, scenario, gear, port, key, traceparent } = record;
+  if (subject !== undefined) envelope.subject = optionalString('subject', subject);
+  if (datacontenttype !== undefined) envelope.datacontenttype = optionalString('datacontenttype', datacontenttype);
+  if (scenario !== undefined) envelope.scenario = optionalString('scenario', scenario);
+  if (gear !== undefined) envelope.gear = optionalString('gear', gear);
+  if (port !== undefined) envelope.port = optionalString('port', port);
+  if (key !== undefined) envelope.key = optionalString('key', key);
+  if (traceparent !== undefined) envelope.traceparent = optionalString('traceparent', traceparent);
   if (record.attempt !== undefined) {
     checkAttempt(record.attempt);
     envelope.attempt = record.attempt as number;
