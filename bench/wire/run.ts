@@ -1,8 +1,9 @@
 /**
  * bench/wire: envelope encode/decode throughput, side by side in one run with
  *   - JSON.stringify/parse of the same envelope (bytes as base64, the CloudEvents JSON way) — the baseline,
- *   - bare cbor-x on the same plain map (what our safety layers — validation, plain-value walk,
- *     well-formedness scan — cost),
+ *   - bare cbor-x on the same plain map (what our safety layers cost: validation, the plain-value walk,
+ *     the well-formedness scan, and copying byte strings out of the input — about 0.4 µs of the
+ *     decode gap for a 180-byte payload, kept so decoded data never pins a NATS socket chunk),
  *   - cbor-x with record structures (the compact JS-only encoding we chose not to put on the wire).
  * Prints ops per CPU-second (median of 3 rounds), bytes per message and ratios to the JSON baseline.
  * Cheap: about 1 s of CPU per case.
@@ -127,7 +128,7 @@ function rows(envelope: Envelope): Row[] {
       bytes: wire.length,
     },
     {
-      label: 'bare cbor-x, plain map (no checks)',
+      label: 'bare cbor-x, plain map (no checks/copy)',
       encode: measure(() => plainEncoder.encode(envelope)),
       decode: measure(() => plainDecoder.decode(plainMap)),
       bytes: plainMap.length,
