@@ -14,7 +14,7 @@
  *   raw core publish + flush                 no persistence, for scale
  */
 import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AckPolicy, DeliverPolicy } from '@nats-io/jetstream';
 import { type BusConnection, connectBus } from '../../pkg/bus/connection.ts';
@@ -152,7 +152,9 @@ async function main(): Promise<void> {
     await bus.nc.flush();
     results.push(['raw core publish + flush', (MESSAGES * 1000) / (performance.now() - started)]);
 
+    // Wall-clock rates (client and server share the machine); the load says how much else was running.
     console.log(`\nJetStream on one local nats-server, ${MESSAGES} messages of ${rawPayloads[0]?.length} bytes`);
+    console.log(`machine: ${cpus().length} CPUs, load average ${loadavg().map((n) => n.toFixed(1)).join(' ')}`);
     for (const [label, rate] of results) {
       console.log(`${label.padEnd(44)} ${Math.round(rate).toLocaleString('en-US').padStart(10)} msg/s`);
     }
