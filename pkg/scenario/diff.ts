@@ -36,5 +36,5 @@ export function diffScenarios(before: Scenario | undefined, after: Scenario | un
 }
 
 function sameGear(a: ScenarioGear, b: ScenarioGear): boolean {
-  return a.type === b.type && isDeepStrictEqual(a.config, b.config) && isDeepStrictEqual(a.placement, b.placement);
+  return a.type === b.type && isDeepStrictEqual(a.config, b.config) && isDeepStrictEqual(a.placement, b.placement) && a.concurrency === b.concurrency;
 }

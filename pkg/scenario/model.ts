@@ -35,6 +35,8 @@ export const gearSchema = z.strictObject({
   config: z.record(z.string(), z.unknown()).default({}),
   /** Overrides the scenario-level placement for this gear. */
   placement: placementSchema.optional(),
+  /** Messages this gear handles at once per input port on a rack (default: the rack's setting). */
+  concurrency: z.number().int().min(1).max(4096).optional(),
 });
 
 export const wireSchema = z.strictObject({

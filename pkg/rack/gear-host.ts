@@ -1,0 +1,187 @@
+/**
+ * Hosts one gear of one scenario on a rack: creates the instance, feeds each wired input port from its
+ * own durable JetStream consumer, and publishes what the gear emits to every wire leaving that port.
+ *
+ * Delivery rules (DESIGN §3):
+ * - A message is acked only after the gear's handle() resolved, i.e. after everything it emitted was
+ *   stored by JetStream.
+ * - What a gear emits while handling message X is published with the dedup key
+ *   `<X.id>/<gear>/<port>/<n>/<wire>`, so when X is redelivered after a crash the same outputs are
+ *   dropped by the stream as duplicates: effectively once.
+ * - A handler that throws sends the message to the gear's `error` port (headers say why) when that port
+ *   is wired; otherwise the consumer retries with backoff and finally dead-letters it with the reason.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Bus, RunningConsumer } from '../bus/index.ts';
+import { isRigError } from '../errors/index.ts';
+import { ERROR_PORT, type GearContext, type GearDescriptor, type GearInstance } from '../gear/descriptor.ts';
+import { envelopeFactory } from '../gear/envelopes.ts';
+import type { Logger } from '../log/index.ts';
+import { maskText } from '../log/index.ts';
+import type { GearRunState } from '../mixer/records.ts';
+import type { ScenarioGear } from '../scenario/model.ts';
+import type { Envelope } from '../wire/envelope.ts';
+
+export const ERROR_HEADERS = { code: 'fluxrig-error-code', message: 'fluxrig-error-message', gear: 'fluxrig-error-gear' } as const;
+
+/** Where the messages of one port travel: wire name and subject. */
+export interface WireEnd {
+  wire: string;
+  subject: string;
+}
+
+export interface GearHostOptions {
+  bus: Bus;
+  scenario: string;
+  gear: ScenarioGear;
+  descriptor: GearDescriptor;
+  /** Wires leaving each output port; read on every emit, so a reconfigured scenario takes effect at once. */
+  outputs: () => ReadonlyMap<string, readonly WireEnd[]>;
+  /** Wires arriving at each input port (fixed for the life of this host). */
+  inputs: ReadonlyMap<string, readonly WireEnd[]>;
+  nextId: () => string;
+  rack: string;
+  logger: Logger;
+  /** Messages handled at once per input port. */
+  concurrency: number;
+}
+
+interface DeliveryScope {
+  inputId: string;
+  emitted: Map<string, number>;
+}
+
+export class GearHost {
+  readonly gearId: string;
+  state: GearRunState = 'starting';
+  error: string | undefined;
+  private instance: GearInstance | undefined;
+  private readonly consumers: RunningConsumer[] = [];
+  private readonly abort = new AbortController();
+  private readonly scope = new AsyncLocalStorage<DeliveryScope>();
+  private readonly log: Logger;
+
+  constructor(private readonly options: GearHostOptions) {
+    this.gearId = options.gear.id;
+    this.log = options.logger.child({ scenario: options.scenario, gear: options.gear.id, gear_type: options.gear.type });
+  }
+
+  /** True for gears that produce on their own (listeners, generators, connections): they stop first. */
+  get isSource(): boolean {
+    return typeof this.instance?.start === 'function';
+  }
+
+  async start(): Promise<void> {
+    const { descriptor, gear } = this.options;
+    try {
+      const config = descriptor.config.parse(gear.config);
+      this.instance = descriptor.create(config, this.context());
+      for (const [port, wires] of this.options.inputs) {
+        if (wires.length === 0) continue;
+        this.consumers.push(await this.consumeInput(port, wires));
+      }
+      await this.instance.start?.();
+      this.state = 'running';
+      this.log.debug({ inputs: [...this.options.inputs.keys()] }, 'gear running');
+    } catch (error) {
+      this.state = 'failed';
+      this.error = describe(error);
+      this.log.error({ err: this.error }, 'gear failed to start');
+      await this.stopConsumers();
+      throw error;
+    }
+  }
+
+  /** Sources: stop producing first, while their reply consumers still run; others: drain input, then stop. */
+  async stop(graceMs: number): Promise<void> {
+    this.state = 'stopping';
+    this.abort.abort();
+    if (this.isSource) {
+      await this.instance?.stop?.();
+      await this.stopConsumers(graceMs);
+    } else {
+      await this.stopConsumers(graceMs);
+      await this.instance?.stop?.();
+    }
+  }
+
+  private async stopConsumers(graceMs?: number): Promise<void> {
+    await Promise.all(this.consumers.splice(0).map((consumer) => consumer.stop(graceMs)));
+  }
+
+  private consumeInput(port: string, wires: readonly WireEnd[]): Promise<RunningConsumer> {
+    const { scenario, gear } = this.options;
+    return this.options.bus.consume(
+      {
+        stream: 'FLUXRIG_DATA',
+        durable: `${scenario}__${gear.id}__${port}`,
+        filterSubjects: wires.map((wire) => wire.subject),
+        concurrency: this.options.concurrency,
+        maxAckPending: Math.max(1000, this.options.concurrency * 4),
+      },
+      (envelope) => this.scope.run({ inputId: envelope.id, emitted: new Map() }, () => this.handle(port, envelope)),
+    );
+  }
+
+  private async handle(port: string, envelope: Envelope): Promise<void> {
+    const instance = this.instance;
+    if (!instance?.handle) throw new Error(`gear ${this.gearId} has no handler for input ${port}`);
+    try {
+      await instance.handle(port, envelope);
+    } catch (error) {
+      const errorWires = this.options.outputs().get(ERROR_PORT) ?? [];
+      if (errorWires.length === 0) throw error;
+      const headers = {
+        [ERROR_HEADERS.code]: isRigError(error) ? error.code : 'GEAR_FAILED',
+        [ERROR_HEADERS.message]: maskText(describe(error)),
+        [ERROR_HEADERS.gear]: this.gearId,
+      };
+      await this.emit(ERROR_PORT, { ...envelope, headers: { ...envelope.headers, ...headers } });
+    }
+  }
+
+  private async emit(port: string, envelope: Envelope): Promise<void> {
+    const wires = this.options.outputs().get(port);
+    if (!wires || wires.length === 0) {
+      if (port === ERROR_PORT) this.log.warn({ id: envelope.id, headers: envelope.headers }, 'message on unwired error port dropped');
+      return;
+    }
+    const scope = this.scope.getStore();
+    let base = envelope.id;
+    if (scope) {
+      const n = scope.emitted.get(port) ?? 0;
+      scope.emitted.set(port, n + 1);
+      base = `${scope.inputId}/${this.gearId}/${port}/${n}`;
+    }
+    const outgoing: Envelope = { ...envelope, port, gear: this.gearId, scenario: this.options.scenario };
+    await Promise.all(wires.map((wire) => this.options.bus.publish(wire.subject, outgoing, { msgId: `${base}/${wire.wire}` })));
+  }
+
+  private context(): GearContext {
+    const makeEnvelope = envelopeFactory({
+      nextId: this.options.nextId,
+      scenario: this.options.scenario,
+      gearId: this.gearId,
+      sourcePrefix: `rack/${this.options.rack}`,
+    });
+    const log = this.log;
+    return {
+      scenario: this.options.scenario,
+      gearId: this.gearId,
+      log: {
+        trace: (obj, msg) => log.trace(obj, msg),
+        debug: (obj, msg) => log.debug(obj, msg),
+        info: (obj, msg) => log.info(obj, msg),
+        warn: (obj, msg) => log.warn(obj, msg),
+        error: (obj, msg) => log.error(obj, msg),
+      },
+      signal: this.abort.signal,
+      emit: (port, message) => this.emit(port, message),
+      envelope: makeEnvelope,
+    };
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,175 @@
+/**
+ * The part of one scenario a rack runs: the wire tables (which subjects leave and feed each port) and
+ * a GearHost per assigned gear. `apply` moves it to a new scenario version or assignment changing as
+ * little as possible: gears whose type, config and input wires are unchanged keep running with their
+ * in-flight messages, and output wire changes take effect on the next emit.
+ */
+import { isDeepStrictEqual } from 'node:util';
+import type { Bus } from '../bus/index.ts';
+import { ERROR_PORT, type GearDescriptor } from '../gear/descriptor.ts';
+import type { Logger } from '../log/index.ts';
+import type { GearRunState, RackScenarioStatus, ScenarioRecord } from '../mixer/records.ts';
+import { portsOf, splitPortRef, wireName, type Scenario, type ScenarioGear } from '../scenario/index.ts';
+import { dataSubject } from '../wire/subjects.ts';
+import { GearHost, type WireEnd } from './gear-host.ts';
+
+type PortTable = Map<string, Map<string, WireEnd[]>>;
+
+export interface ScenarioRuntimeOptions {
+  bus: Bus;
+  rack: string;
+  catalogue: ReadonlyMap<string, GearDescriptor>;
+  logger: Logger;
+  nextId: () => string;
+  concurrency: number;
+  graceMs: number;
+}
+
+export class ScenarioRuntime {
+  private record: ScenarioRecord | undefined;
+  private outputs: PortTable = new Map();
+  private inputs: PortTable = new Map();
+  private readonly hosts = new Map<string, GearHost>();
+  private readonly failures = new Map<string, string>();
+
+  constructor(
+    readonly scenarioId: string,
+    private readonly options: ScenarioRuntimeOptions,
+  ) {}
+
+  /** Runs exactly `gearIds` of `record`'s scenario. Gear start failures are reported in status, not thrown. */
+  async apply(record: ScenarioRecord, gearIds: readonly string[]): Promise<void> {
+    const previous = this.record?.scenario;
+    const next = record.scenario;
+    const nextInputs = portTable(next, 'to');
+    const wanted = new Set(gearIds);
+    const toStop = [...this.hosts.keys()].filter((id) => !wanted.has(id) || gearChanged(previous, next, id, this.inputs, nextInputs));
+    await this.stopHosts(toStop);
+
+    this.record = record;
+    this.outputs = portTable(next, 'from');
+    this.inputs = nextInputs;
+    for (const id of gearIds) {
+      if (this.hosts.has(id)) continue;
+      await this.startHost(next, id);
+    }
+  }
+
+  status(): RackScenarioStatus {
+    const gears: RackScenarioStatus['gears'] = {};
+    for (const [id, host] of this.hosts) gears[id] = host.error ? { state: host.state, error: host.error } : { state: host.state };
+    for (const [id, error] of this.failures) gears[id] = { state: 'failed' as GearRunState, error };
+    return { version: this.record?.version ?? 0, gears };
+  }
+
+  async stop(): Promise<void> {
+    await this.stopHosts([...this.hosts.keys()]);
+    this.failures.clear();
+  }
+
+  private async startHost(scenario: Scenario, id: string): Promise<void> {
+    this.failures.delete(id);
+    const gear = scenario.gears.find((candidate) => candidate.id === id);
+    const descriptor = gear ? this.options.catalogue.get(gear.type) : undefined;
+    if (!gear || !descriptor) {
+      this.failures.set(id, gear ? `this rack has no gear type "${gear.type}"` : `scenario has no gear "${id}"`);
+      return;
+    }
+    const host = new GearHost({
+      bus: this.options.bus,
+      scenario: scenario.id,
+      gear,
+      descriptor,
+      outputs: () => this.outputs.get(id) ?? new Map(),
+      inputs: this.inputs.get(id) ?? new Map(),
+      nextId: this.options.nextId,
+      rack: this.options.rack,
+      logger: this.options.logger,
+      concurrency: gear.concurrency ?? this.options.concurrency,
+    });
+    this.hosts.set(id, host);
+    try {
+      await host.start();
+    } catch {
+      // The host recorded the failure in its state; the scenario's other gears keep running.
+    }
+  }
+
+  /** Stops gears upstream-first, so work already accepted can still flow to the gears after them. */
+  private async stopHosts(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    const order = this.record ? stopOrder(this.record.scenario, this.options.catalogue) : [];
+    const ranked = [...ids].sort((a, b) => rank(order, a) - rank(order, b));
+    for (const id of ranked) {
+      const host = this.hosts.get(id);
+      this.hosts.delete(id);
+      await host?.stop(this.options.graceMs).catch((error: unknown) => this.options.logger.error({ gear: id, err: String(error) }, 'gear did not stop cleanly'));
+    }
+  }
+}
+
+function rank(order: string[], id: string): number {
+  const index = order.indexOf(id);
+  return index === -1 ? order.length : index;
+}
+
+function portTable(scenario: Scenario, side: 'from' | 'to'): PortTable {
+  const table: PortTable = new Map();
+  for (const wire of scenario.wires) {
+    const { gear, port } = splitPortRef(wire[side]);
+    const name = wireName(wire);
+    const ports = table.get(gear) ?? new Map<string, WireEnd[]>();
+    table.set(gear, ports);
+    const ends = ports.get(port) ?? [];
+    ports.set(port, ends);
+    ends.push({ wire: name, subject: dataSubject(scenario.id, name) });
+  }
+  return table;
+}
+
+function gearChanged(before: Scenario | undefined, after: Scenario, id: string, oldInputs: PortTable, newInputs: PortTable): boolean {
+  const a = before?.gears.find((gear) => gear.id === id);
+  const b = after.gears.find((gear) => gear.id === id);
+  if (!a || !b) return true;
+  return !sameGear(a, b) || !isDeepStrictEqual(oldInputs.get(id), newInputs.get(id));
+}
+
+function sameGear(a: ScenarioGear, b: ScenarioGear): boolean {
+  return a.type === b.type && isDeepStrictEqual(a.config, b.config) && a.concurrency === b.concurrency;
+}
+
+/**
+ * Gear ids in data-flow order (upstream first). Wires into ports that feed no regular output (such as
+ * a listener's `reply`) close request/response loops and are ignored for ordering.
+ */
+export function stopOrder(scenario: Scenario, catalogue: ReadonlyMap<string, GearDescriptor>): string[] {
+  const feedsOnward = (gearId: string, port: string) => {
+    const gear = scenario.gears.find((g) => g.id === gearId);
+    const descriptor = gear ? catalogue.get(gear.type) : undefined;
+    if (!descriptor || !gear) return true;
+    const spec = portsOf(descriptor, descriptor.config.safeParse(gear.config).data).inputs.find((p) => p.name === port);
+    return spec?.feeds === undefined || spec.feeds.some((output) => output !== ERROR_PORT);
+  };
+  const incoming = new Map(scenario.gears.map((gear) => [gear.id, 0]));
+  const next = new Map<string, string[]>();
+  for (const wire of scenario.wires) {
+    const from = splitPortRef(wire.from);
+    const to = splitPortRef(wire.to);
+    if (from.gear === to.gear || !feedsOnward(to.gear, to.port)) continue;
+    next.set(from.gear, [...(next.get(from.gear) ?? []), to.gear]);
+    incoming.set(to.gear, (incoming.get(to.gear) ?? 0) + 1);
+  }
+  const ready = [...incoming].filter(([, count]) => count === 0).map(([id]) => id).sort();
+  const order: string[] = [];
+  while (ready.length > 0) {
+    const id = ready.shift() as string;
+    order.push(id);
+    for (const target of next.get(id) ?? []) {
+      const left = (incoming.get(target) ?? 0) - 1;
+      incoming.set(target, left);
+      if (left === 0) ready.push(target);
+    }
+  }
+  for (const gear of scenario.gears) if (!order.includes(gear.id)) order.push(gear.id);
+  return order;
+}
