@@ -186,6 +186,14 @@ function wrap<T>(bus: BusConnection, bucket: string, kv: KV): KvBucket<T> {
         throw fail(cause, key);
       }
       async function* changes(): AsyncGenerator<KvChange<T>> {
+        try {
+          yield* decodedChanges();
+        } finally {
+          // A consumer that breaks out of its for-await loop must not leave the watch running.
+          iterator.stop();
+        }
+      }
+      async function* decodedChanges(): AsyncGenerator<KvChange<T>> {
         for await (const entry of iterator) {
           const base = { key: entry.key, revision: entry.revision, initial: entry.revision <= snapshotRevision };
           if (entry.operation !== 'PUT') {

@@ -96,6 +96,21 @@ describe('KV buckets', () => {
     );
   });
 
+  test('breaking out of a watch loop stops the watch (its server-side consumer is no longer bound)', async () => {
+    const spec = bucketSpec();
+    const bucket = await openBucket<number>(bus, spec);
+    await bucket.put('k', 1);
+    const bound = async () =>
+      (await bus.jsm.consumers.list(`KV_${spec.name}`).next()).filter((consumer) => consumer.push_bound === true).length;
+    const watch = await bucket.watch();
+    assert.equal(await bound(), 1, 'watching');
+    for await (const change of watch) {
+      assert.equal(change.value, 1);
+      break;
+    }
+    await eventually('watch unbound', async () => (await bound()) === 0);
+  });
+
   test('compare-and-set: a put with a stale revision is KV_CONFLICT', async () => {
     const bucket = await openBucket<number>(bus, bucketSpec());
     const first = await bucket.put('desired', 1, { expectRevision: 0 });
