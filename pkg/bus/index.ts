@@ -40,7 +40,7 @@ export { STREAM_SPECS, type StreamOverrides, type StreamReport, type StreamSpec 
 export interface Bus {
   /** The client name given at connect. */
   readonly name: string;
-  /** Creates or repairs the five FLUXRIG_* streams (limits from STREAM_SPECS + overrides). */
+  /** Creates or repairs the five FLUXRIG_* streams (STREAM_SPECS + overrides, else openBus's `streams`). */
   ensureStreams(overrides?: StreamOverrides): Promise<StreamReport[]>;
   /** Durable publish: resolves once stored; a repeated envelope id inside the window is a no-op (duplicate: true). */
   publish(subject: string, envelope: Envelope, options?: DurablePublishOptions): Promise<PublishReceipt>;
@@ -60,11 +60,16 @@ export interface Bus {
   close(): Promise<void>;
 }
 
-export async function openBus(options: BusConnectionOptions): Promise<Bus> {
+export interface OpenBusOptions extends BusConnectionOptions {
+  /** Stream limits from config; ensureStreams() without arguments applies them. */
+  streams?: StreamOverrides;
+}
+
+export async function openBus(options: OpenBusOptions): Promise<Bus> {
   const connection = await connectBus(options);
   return {
     name: connection.name,
-    ensureStreams: (overrides) => ensureStreams(connection, overrides),
+    ensureStreams: (overrides) => ensureStreams(connection, overrides ?? options.streams),
     publish: (subject, envelope, publishOptions) => publishDurable(connection, subject, envelope, publishOptions),
     publishFast: (subject, envelope) => publishFast(connection, subject, envelope),
     consume: (spec, handler) => startConsumer(connection, spec, handler),
