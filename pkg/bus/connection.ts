@@ -21,7 +21,7 @@ import type { Logger } from '../log/index.ts';
 export type BusLogger = Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
 
 export interface BusConnectionOptions {
-  /** `nats://host:port`, or several for a cluster. */
+  /** `nats://host:port`, or several for a cluster (an array, or one comma-separated string as in rig.toml). */
   servers: string | string[];
   /** Client name shown by the server (`nats server report connections`), e.g. `rig-rack-r1`. */
   name: string;
@@ -105,7 +105,9 @@ async function logStatus(nc: NatsConnection, log: BusLogger, name: string): Prom
 }
 
 export async function connectBus(options: BusConnectionOptions): Promise<BusConnection> {
-  const servers = Array.isArray(options.servers) ? options.servers : [options.servers];
+  const servers = (Array.isArray(options.servers) ? options.servers : options.servers.split(','))
+    .map((server) => server.trim())
+    .filter((server) => server.length > 0);
   const log = options.logger;
   let nc: NatsConnection;
   try {

@@ -45,6 +45,18 @@ describe('bus connection', () => {
     assert.doesNotMatch(text, new RegExp(TOKEN));
   });
 
+  test('a comma-separated server list (as rig.toml writes it) connects to the one that answers', async () => {
+    const dead = `nats://127.0.0.1:${await freePort()}`;
+    const bus = await connectBus({
+      servers: `${dead}, ${nats.url}`,
+      name: 'rig-test-list',
+      token: TOKEN,
+      logger: memoryLogger().logger,
+    });
+    assert.equal(bus.nc.getServer(), nats.url.replace('nats://', ''));
+    await bus.close();
+  });
+
   test('without the token it fails with BUS_CONNECT naming the server', async () => {
     await assert.rejects(
       connectBus({ servers: nats.url, name: 'rig-test-noauth', logger: memoryLogger().logger, maxReconnectAttempts: 0 }),
