@@ -5,6 +5,7 @@
  * lookups only. Spec mistakes are ISO_BAD_SPEC errors naming the spec file and the field path.
  */
 import { RigError, isRigError } from '../errors/index.ts';
+import { asciiTextField } from './ascii-field.ts';
 import { CHARSETS } from './charset.ts';
 import { bcdCodec } from './encoding/bcd.ts';
 import { binaryCodec, hexCodec } from './encoding/binary.ts';
@@ -106,6 +107,22 @@ export function compileField(doc: FieldDoc, ctx: FieldContext): FieldCodec {
   const textPadder = padder !== undefined && textCharset?.[padder.char.charCodeAt(0)] === 1 ? padder : undefined;
 
   const fixedWire = codec.wireBytes(maxUnits);
+  if (doc.subfields === undefined && encoding === 'ascii' && doc.type !== 'x+n' && textCharset !== undefined && !countsBytes) {
+    // The common shape gets a specialised codec with the encoder inlined (same behaviour, fewer calls).
+    return asciiTextField({
+      label,
+      description,
+      path,
+      field,
+      depth,
+      allowed: textCharset,
+      typeName: doc.charset ?? doc.type,
+      maxUnits,
+      minUnits,
+      prefixer,
+      padder: textPadder,
+    });
+  }
   const sub = doc.subfields === undefined ? undefined : ctx.compileSubfields(doc.subfields, ctx);
   if (sub !== undefined && encoding !== 'binary' && encoding !== 'hex' && encoding !== 'ascii' && encoding !== 'ebcdic') {
     throw specError(`${where}.encoding`, `a field with subfields is carried as binary, hex, ascii or ebcdic bytes, not ${encoding}`);

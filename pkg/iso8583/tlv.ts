@@ -323,7 +323,12 @@ export function tlvSubfields(doc: TlvSubfieldsDoc, parent: FieldContext): Subfie
   return {
     decodeRegion(r: Reader, start: number, end: number, privateCopy: boolean) {
       if (valueEncoding === 'binary') {
-        owned = privateCopy ? r.buf : Uint8Array.prototype.slice.call(r.buf, start, end);
+        if (privateCopy) owned = r.buf;
+        else {
+          // A plain Uint8Array copy (no Buffer wrapper objects): one allocation, one memcpy.
+          owned = new Uint8Array(end - start);
+          owned.set(new Uint8Array(r.buf.buffer, r.buf.byteOffset + start, end - start));
+        }
         ownedStart = privateCopy ? 0 : start;
       }
       const items = decodeItems(r, start, end, 1, parent.path);

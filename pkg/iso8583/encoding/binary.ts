@@ -16,6 +16,19 @@ const HEX_VALUE = (() => {
   return t;
 })();
 const HEX_DIGIT = Uint8Array.from('0123456789ABCDEF', (c) => c.charCodeAt(0));
+/** Two ASCII bytes (first << 8 | second) -> the byte they spell, or 0xffff: one lookup per decoded byte. */
+const HEX_PAIR = (() => {
+  const t = new Uint16Array(65536).fill(0xffff);
+  for (let hi = 0; hi < 256; hi++) {
+    const h = HEX_VALUE[hi]!;
+    if (h === 0xff) continue;
+    for (let lo = 0; lo < 256; lo++) {
+      const l = HEX_VALUE[lo]!;
+      if (l !== 0xff) t[(hi << 8) | lo] = (h << 4) | l;
+    }
+  }
+  return t;
+})();
 
 /** Parse a hex string (either case) into bytes, or undefined if it is not one. */
 export function parseHex(text: string): Uint8Array | undefined {
@@ -57,18 +70,18 @@ export const hexCodec: DataCodec = {
   decode(buf, start, wire, units, label) {
     const out = new Uint8Array(units);
     for (let i = 0, p = start; i < units; i++, p += 2) {
-      const hi = HEX_VALUE[buf[p]!]!;
-      const lo = HEX_VALUE[buf[p + 1]!]!;
-      if (hi === 0xff || lo === 0xff) {
-        const at = hi === 0xff ? p : p + 1;
-        throw isoError(
-          IsoErrorCode.BAD_CHAR,
-          label,
-          at,
-          `byte 0x${buf[at]!.toString(16).toUpperCase().padStart(2, '0')} is not an upper-case hex digit`,
-        );
+      const v = HEX_PAIR[(buf[p]! << 8) | buf[p + 1]!]!;
+      if (v !== 0xffff) {
+        out[i] = v;
+        continue;
       }
-      out[i] = (hi << 4) | lo;
+      const at = HEX_VALUE[buf[p]!] === 0xff ? p : p + 1;
+      throw isoError(
+        IsoErrorCode.BAD_CHAR,
+        label,
+        at,
+        `byte 0x${buf[at]!.toString(16).toUpperCase().padStart(2, '0')} is not an upper-case hex digit`,
+      );
     }
     void wire;
     return out;

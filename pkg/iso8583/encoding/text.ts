@@ -24,7 +24,7 @@ export const checkSignedAmount: TextShapeCheck = (text) => {
   return undefined;
 };
 
-function badChar(label: string, offset: number | undefined, code: number, typeName: string): never {
+export function badChar(label: string, offset: number | undefined, code: number, typeName: string): never {
   throw isoError(
     IsoErrorCode.BAD_CHAR,
     label,

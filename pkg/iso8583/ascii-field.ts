@@ -1,0 +1,98 @@
+/**
+ * A specialised FieldCodec for the most common field shape: text (not x+n) written in ASCII, fixed or with
+ * a length prefix, no subfields. It does exactly what the generic composition in field.ts does for that
+ * shape (same checks, same errors, same bytes) with the encoder inlined, because these fields are most of
+ * every message. field.ts decides when to use it; nothing else should call it.
+ */
+import { firstBadChar } from './charset.ts';
+import { readLatin1, writeLatin1 } from './encoding/latin1.ts';
+import { badChar, describeValue } from './encoding/text.ts';
+import { IsoErrorCode, isoError } from './errors.ts';
+import { ensure, type Reader, type Writer } from './io.ts';
+import type { Padder } from './padding.ts';
+import type { FieldCodec } from './plan.ts';
+import type { Prefixer } from './prefix/index.ts';
+
+export interface AsciiTextShape {
+  label: string;
+  description: string;
+  path: readonly string[];
+  field: number;
+  depth: number;
+  allowed: Uint8Array;
+  typeName: string;
+  maxUnits: number;
+  minUnits: number;
+  prefixer: Prefixer | undefined;
+  padder: Padder | undefined;
+}
+
+export function asciiTextField(shape: AsciiTextShape): FieldCodec {
+  const { label, description, path, field, depth, allowed, typeName, maxUnits, minUnits, prefixer, padder } = shape;
+  const prefixBytes = prefixer?.bytes ?? 0;
+
+  const decode = (r: Reader, end: number): string => {
+    const buf = r.buf;
+    const start = r.pos;
+    let units = maxUnits;
+    if (prefixer !== undefined) {
+      if (start + prefixBytes > end) {
+        throw isoError(IsoErrorCode.TRUNCATED, label, start, `length prefix needs ${prefixBytes} byte(s), ${end - start} left`);
+      }
+      units = prefixer.decode(buf, start, label);
+      if (units > maxUnits) throw isoError(IsoErrorCode.BAD_LENGTH, label, start, `length ${units} exceeds the maximum ${maxUnits}`);
+      if (units < minUnits) throw isoError(IsoErrorCode.BAD_LENGTH, label, start, `length ${units} is below the minimum ${minUnits}`);
+    }
+    const dataStart = start + prefixBytes;
+    const dataEnd = dataStart + units;
+    if (dataEnd > end) {
+      throw isoError(IsoErrorCode.TRUNCATED, label, dataStart, `field needs ${units} byte(s), ${end - dataStart} left`);
+    }
+    for (let i = dataStart; i < dataEnd; i++) if (allowed[buf[i]!] === 0) badChar(label, i, buf[i]!, typeName);
+    r.pos = dataEnd;
+    if (r.spans !== null) r.spans.push({ label, field, path: [...path], start, dataStart, end: dataEnd, depth, description });
+    return readLatin1(buf, dataStart, dataEnd);
+  };
+
+  const encode = (value: unknown, w: Writer): void => {
+    if (typeof value !== 'string') {
+      throw isoError(IsoErrorCode.BAD_VALUE, label, undefined, `expected a string, got ${describeValue(value)}`);
+    }
+    let text = value;
+    let n = text.length;
+    if (prefixer === undefined) {
+      if (n !== maxUnits) {
+        if (padder === undefined || n > maxUnits) {
+          throw isoError(IsoErrorCode.BAD_LENGTH, label, undefined, `fixed length is ${maxUnits}, value has ${n}`);
+        }
+        text = padder.pad(text, maxUnits);
+        n = maxUnits;
+      }
+    } else if (n > maxUnits) {
+      throw isoError(IsoErrorCode.BAD_LENGTH, label, undefined, `value length ${n} exceeds the maximum ${maxUnits}`);
+    } else if (n < minUnits) {
+      throw isoError(IsoErrorCode.BAD_LENGTH, label, undefined, `value length ${n} is below the minimum ${minUnits}`);
+    }
+    ensure(w, prefixBytes + n);
+    if (prefixer !== undefined) {
+      prefixer.encode(n, w.buf, w.pos);
+      w.pos += prefixBytes;
+    }
+    if (n > 24) {
+      const bad = firstBadChar(text, allowed);
+      if (bad >= 0) badChar(label, undefined, text.charCodeAt(bad), typeName);
+      w.pos += writeLatin1(w.buf, text, w.pos);
+      return;
+    }
+    const out = w.buf;
+    const pos = w.pos;
+    for (let i = 0; i < n; i++) {
+      const c = text.charCodeAt(i);
+      if (c > 255 || allowed[c] === 0) badChar(label, undefined, c, typeName);
+      out[pos + i] = c;
+    }
+    w.pos = pos + n;
+  };
+
+  return { label, description, path, field, depth, decode, encode };
+}
