@@ -26,6 +26,7 @@ import {
 } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/transport-node';
 import { isRigError, RigError } from '../errors/index.ts';
+import { maskText } from '../mask/index.ts';
 import { DEFAULT_MAX_BYTES, decodeEnvelope } from '../wire/codec.ts';
 import type { Envelope } from '../wire/envelope.ts';
 import { dlqSubject } from '../wire/subjects.ts';
@@ -149,9 +150,12 @@ export async function ensureConsumer(bus: BusConnection, spec: ConsumerSpec): Pr
   }
 }
 
-/** Header values are single-line; error messages may not be. */
+/**
+ * Header values are single-line, and people read them (`nats stream view FLUXRIG_DLQ`): error messages
+ * may span lines or quote a PAN, so they are flattened, masked and capped.
+ */
 function headerValue(text: string): string {
-  return text.replace(/[\r\n]+/g, ' ').slice(0, 1024);
+  return maskText(text.replace(/[\r\n]+/g, ' ')).slice(0, 1024);
 }
 
 /**

@@ -134,7 +134,7 @@ describe('durable consumer', () => {
       streams,
       async (_message, attempt) => {
         attempts.push(attempt);
-        throw new RigError('GEAR_BOOM', 'issuer unreachable');
+        throw new RigError('GEAR_BOOM', 'issuer unreachable for 4111111111111111\nat line 2');
       },
       { maxDeliver: 3 },
     );
@@ -147,7 +147,7 @@ describe('durable consumer', () => {
     assert.ok(dead);
     assert.equal(dead.subject, running.dlq);
     assert.equal(dead.header.get(DLQ_HEADERS.code), 'GEAR_BOOM');
-    assert.match(dead.header.get(DLQ_HEADERS.reason), /handler failed 3 times; last: issuer unreachable/);
+    assert.match(dead.header.get(DLQ_HEADERS.reason), /handler failed 3 times; last: issuer unreachable for 411111\*+1111 at line 2/);
     assert.equal(dead.header.get(DLQ_HEADERS.subject), streams.dataSubject('auth'));
     assert.equal(dead.header.get(DLQ_HEADERS.attempts), '3');
     assert.equal(dead.header.get(DLQ_HEADERS.stream), streams.data.name);
