@@ -93,11 +93,13 @@ function processOracle(o: ProcessOracleOptions): Oracle {
   };
 }
 
-export type JposSpec = 'ascii' | 'binary';
+export type JposSpec = 'ascii' | 'binary' | 'ascii93';
+
+const JPOS_PACKAGERS: Record<JposSpec, string> = { ascii: 'ISO87APackager', binary: 'ISO87BPackager', ascii93: 'ISO93APackager' };
 
 export const JPOS_HARNESS_JAR = join(projectRoot, 'test/interop/jpos/target/jpos-harness.jar');
 
-/** jPOS with ISO87APackager (`ascii`) or ISO87BPackager (`binary`). */
+/** jPOS with ISO87APackager (`ascii`), ISO87BPackager (`binary`) or ISO93APackager (`ascii93`). */
 export function jposOracle(spec: JposSpec): Oracle {
   const jar = requireFile(JPOS_HARNESS_JAR, 'the jPOS interop harness');
   const prefixArgs = ['-jar', jar];
@@ -110,7 +112,7 @@ export function jposOracle(spec: JposSpec): Oracle {
     .split('\n')
     .filter((line) => line.trim() !== '')
     .map((line) => JSON.parse(line) as { field: number; binary: boolean });
-  const packager = spec === 'ascii' ? 'ISO87APackager' : 'ISO87BPackager';
+  const packager = JPOS_PACKAGERS[spec];
   return processOracle({
     name: `jPOS ${jposVersion()} ${packager}`,
     command: 'java',

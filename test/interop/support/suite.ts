@@ -29,7 +29,11 @@ export function loadVectors(): VectorFile {
   return JSON.parse(readFileSync(VECTORS_PATH, 'utf8')) as VectorFile;
 }
 
-export function interopSuite(fluxSpecName: string, openOracle: () => Oracle): void {
+/**
+ * Registers the checks for one (fluxrig spec, oracle) pair. `openSpec` defaults to the shipped spec of
+ * that name; pass one to hold a spec file under review to the same checks.
+ */
+export function interopSuite(fluxSpecName: string, openOracle: () => Oracle, openSpec: () => IsoSpec = () => builtinSpec(fluxSpecName)): void {
   const vectors: Vector[] = loadVectors().vectors.filter((v) => v.specs.includes(fluxSpecName));
   let spec: IsoSpec;
   let oracle: Oracle;
@@ -42,7 +46,7 @@ export function interopSuite(fluxSpecName: string, openOracle: () => Oracle): vo
 
   describe(`${fluxSpecName} interop`, () => {
     before(() => {
-      spec = builtinSpec(fluxSpecName);
+      spec = openSpec();
       oracle = openOracle();
     });
 

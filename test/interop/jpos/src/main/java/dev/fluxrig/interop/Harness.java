@@ -6,7 +6,7 @@
  * What it must never do: adapt jPOS to fluxrig. The packagers are used exactly as jPOS ships them; any
  * difference between the two codecs must show up in the test, not be smoothed over here.
  *
- * Usage (spec is "ascii" = ISO87APackager or "binary" = ISO87BPackager):
+ * Usage (spec is "ascii" = ISO87APackager, "binary" = ISO87BPackager, "ascii93" = ISO93APackager):
  *   unpack SPEC      stdin: one hex message per line  -> stdout: {"mti":"0200","fields":{"2":"..."}} per line
  *   pack SPEC        stdin: one such JSON per line     -> stdout: {"hex":"..."} per line
  *   describe SPEC    stdout: one JSON line per field: number, packager class, max length, binary or not
@@ -39,6 +39,7 @@ import org.jpos.iso.ISOMsg;
 import org.jpos.iso.ISOUtil;
 import org.jpos.iso.packager.ISO87APackager;
 import org.jpos.iso.packager.ISO87BPackager;
+import org.jpos.iso.packager.ISO93APackager;
 
 public final class Harness {
     // HTML escaping off: track 2 separators and the like stay readable ("=" not "\u003d").
@@ -48,7 +49,7 @@ public final class Harness {
 
     public static void main(String[] args) throws Exception {
         if (args.length < 2) {
-            System.err.println("usage: Harness unpack|pack|describe|bench ascii|binary [HEX warmupMs measureMs]");
+            System.err.println("usage: Harness unpack|pack|describe|bench ascii|binary|ascii93 [HEX warmupMs measureMs]");
             System.exit(2);
         }
         ISOBasePackager packager = packagerFor(args[1]);
@@ -79,7 +80,8 @@ public final class Harness {
         return switch (spec) {
             case "ascii" -> new ISO87APackager();
             case "binary" -> new ISO87BPackager();
-            default -> throw new IllegalArgumentException("spec must be ascii or binary, got " + spec);
+            case "ascii93" -> new ISO93APackager();
+            default -> throw new IllegalArgumentException("spec must be ascii, binary or ascii93, got " + spec);
         };
     }
 
