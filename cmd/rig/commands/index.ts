@@ -6,8 +6,10 @@ import type { Command } from 'commander';
 import { register as registerCheck } from './check.ts';
 import { register as registerData } from './data.ts';
 import { register as registerInspect } from './inspect.ts';
+import { register as registerInspectCluster } from './inspect-cluster.ts';
 import { register as registerIso8583 } from './iso8583.ts';
+import { register as registerScenario } from './scenario.ts';
 
 export type RegisterCommands = (program: Command) => void;
 
-export const commandGroups: RegisterCommands[] = [registerCheck, registerData, registerInspect, registerIso8583];
+export const commandGroups: RegisterCommands[] = [registerCheck, registerData, registerInspect, registerInspectCluster, registerIso8583, registerScenario];
