@@ -8,12 +8,14 @@ Usage: python oracle.py MODE SPEC
   MODE unpack    stdin: one hex message per line      -> {"mti":"0200","fields":{"2":"..."}} per line
   MODE pack      stdin: one {"mti","fields"} per line  -> {"hex":"..."} per line
   MODE describe  -> {"spec": SPEC, "binary": [field numbers whose values are hex of raw bytes], "version": ...}
-  SPEC ascii = iso8583.specs.default_ascii (ASCII numerics, hex-ASCII bitmap, PIN/MAC/ICC as hex text).
+  SPEC ascii  = iso8583.specs.default_ascii (ASCII numerics, hex-ASCII bitmap, PIN/MAC/ICC as hex text).
+  SPEC ebcdic = iso8583.specs.default (binary bitmap; PIN, MAC, ICC raw) with its ASCII encodings as cp037.
 A failing line answers {"error": "..."} so one bad message never desynchronises the batch.
 
-Why there is no "binary" SPEC: pyiso8583's `default` spec has a binary bitmap but ASCII MTI, ASCII numeric
+Why there is no "binary" SPEC (while "ebcdic" exists): pyiso8583's `default` spec has a binary bitmap but ASCII MTI, ASCII numeric
 fields and ASCII length prefixes, so it is not the ISO 8583:1987 binary layout (BCD MTI, BCD numerics, BCD
-lengths) that jPOS ISO87BPackager and fluxrig's iso87binary implement. It is a third, hybrid layout.
+lengths) that jPOS ISO87BPackager and fluxrig's iso87binary implement. It is a third, hybrid layout. Written in EBCDIC, that same layout is the IBM-host
+1987 EBCDIC form (binary bitmap, cp037 text, numerics and lengths), which fluxrig's iso87ebcdic implements.
 Field values: text as pyiso8583 decodes it; fields with data_enc "b" as upper-case hex (pyiso8583's own
 convention). The MTI is "mti"; header, bitmaps ("h", "p", "1") are implied and left out.
 """
@@ -22,9 +24,20 @@ import json
 import sys
 
 import iso8583
-from iso8583.specs import default_ascii
+from iso8583.specs import default, default_ascii
 
-SPECS = {"ascii": default_ascii}
+
+def ebcdic_variant(spec: dict) -> dict:
+    """The stock spec with every ASCII encoding (data and length) replaced by EBCDIC code page 037:
+    pyiso8583's documented way to describe EBCDIC ("cp500 or similar for EBCDIC data"). Nothing else
+    changes: field lengths, length types and the binary fields stay as shipped."""
+    return {
+        key: {prop: ("cp037" if prop in ("data_enc", "len_enc") and value == "ascii" else value) for prop, value in field.items()}
+        for key, field in spec.items()
+    }
+
+
+SPECS = {"ascii": default_ascii, "ebcdic": ebcdic_variant(default)}
 IMPLIED_KEYS = ("h", "t", "p", "1")
 
 

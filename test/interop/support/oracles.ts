@@ -134,11 +134,15 @@ export function interopPython(): string {
   return process.env.FLUXRIG_TEST_PYTHON ?? requireFile(join(projectRoot, '.cache/venv/bin/python'), 'the interop Python venv');
 }
 
-/** pyiso8583 with its stock `default_ascii` spec. */
-export function pyiso8583Oracle(): Oracle {
+export type PyIso8583Spec = 'ascii' | 'ebcdic';
+
+const PYISO8583_SPECS: Record<PyIso8583Spec, string> = { ascii: 'default_ascii', ebcdic: 'default in cp037' };
+
+/** pyiso8583 with its stock `default_ascii` spec, or its `default` spec written in EBCDIC (see oracle.py). */
+export function pyiso8583Oracle(spec: PyIso8583Spec = 'ascii'): Oracle {
   const python = interopPython();
   const script = join(projectRoot, 'test/interop/pyiso8583/oracle.py');
-  const describe = spawnSync(python, [script, 'describe', 'ascii'], { encoding: 'utf8' });
+  const describe = spawnSync(python, [script, 'describe', spec], { encoding: 'utf8' });
   if (describe.status !== 0) {
     throw new RigError('ORACLE_MISSING', `pyiso8583 is not usable from ${python}: ${describe.stderr.trim()}`, {
       hint: 'run `make oracles` (test/interop/install) first',
@@ -146,10 +150,10 @@ export function pyiso8583Oracle(): Oracle {
   }
   const info = JSON.parse(describe.stdout) as { binary: number[]; version: string };
   return processOracle({
-    name: `pyiso8583 ${info.version} default_ascii`,
+    name: `pyiso8583 ${info.version} ${PYISO8583_SPECS[spec]}`,
     command: python,
     prefixArgs: [script],
-    specArg: 'ascii',
+    specArg: spec,
     binaryFields: new Set(info.binary),
   });
 }
