@@ -76,7 +76,3 @@ export function setBit(words: Uint32Array, n: number): void {
   const i = (n - 1) >>> 5;
   words[i] = (words[i]! | (0x80000000 >>> ((n - 1) & 31))) >>> 0;
 }
-
-export function hasBit(words: Uint32Array, n: number): boolean {
-  return (words[(n - 1) >>> 5]! & (0x80000000 >>> ((n - 1) & 31))) !== 0;
-}

@@ -3,6 +3,7 @@
  * FieldCodec, in bitmap order. This is the hot path: no per-field lookups by name, one reusable output
  * buffer, bitmaps as 32-bit words walked with clz32. Unpack must consume the input exactly.
  */
+import { setBit } from './bitmap.ts';
 import { IsoErrorCode, isoError } from './errors.ts';
 import { asBuffer, ensure, type Reader, type Writer } from './io.ts';
 import type { MessagePlan } from './plan.ts';
@@ -99,7 +100,7 @@ export function packWith(plan: MessagePlan, message: IsoMessage): Uint8Array {
           : 'the spec defines no such field';
       throw isoError(IsoErrorCode.UNDEFINED_FIELD, `DE ${n}`, undefined, why);
     }
-    words[(n - 1) >>> 5] = (words[(n - 1) >>> 5]! | (0x80000000 >>> ((n - 1) & 31))) >>> 0;
+    setBit(words, n);
     highest = n;
   }
   if (highest > 64) words[0] = (words[0]! | 0x80000000) >>> 0;

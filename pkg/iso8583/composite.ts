@@ -4,7 +4,7 @@
  * Base24/Postilion DE 127). Values are objects keyed by subfield id. A composite must consume its region
  * exactly: leftovers are ISO_EXTRA_BYTES. Positional subfields may be left off only at the end.
  */
-import { bitmapCodec } from './bitmap.ts';
+import { bitmapCodec, setBit } from './bitmap.ts';
 import { IsoErrorCode, isoError } from './errors.ts';
 import type { FieldContext } from './field.ts';
 import { compileField, specError } from './field.ts';
@@ -160,7 +160,7 @@ export function bitmapSubfields(doc: BitmapSubfieldsDoc, parent: FieldContext): 
         if (!Number.isInteger(n) || n < 1 || n > bits || slots[n] === undefined) {
           throw isoError(IsoErrorCode.UNDEFINED_FIELD, `${parent.label}.${key}`, undefined, 'the spec defines no such subfield');
         }
-        words[(n - 1) >>> 5] = (words[(n - 1) >>> 5]! | (0x80000000 >>> ((n - 1) & 31))) >>> 0;
+        setBit(words, n);
       }
       ensure(w, wire);
       for (let m = 0; m < maps; m++) bitmap.encode(words, m * 2, w.buf, w.pos + m * bitmap.bytes);

@@ -56,7 +56,10 @@ export function listBuiltinSpecs(): { name: string; title: string; path: string 
   }));
 }
 
-/** Decode one message (exactly: extra bytes are an error). */
+/**
+ * Decode one message, which must fill `bytes` exactly (leftovers are ISO_EXTRA_BYTES). Values never alias
+ * `bytes`. Whatever unpack accepts, pack turns back into the same bytes.
+ */
 export function unpack(bytes: Uint8Array, spec: IsoSpec): IsoMessage {
   return unpackWith(spec.plan as MessagePlan, bytes, null);
 }
@@ -68,7 +71,11 @@ export function unpackDetailed(bytes: Uint8Array, spec: IsoSpec): IsoUnpackDetai
   return { message, spans };
 }
 
-/** Encode one message; the bitmap(s) follow from which fields are present. Returns a new buffer. */
+/**
+ * Encode one message; the bitmap(s) follow from which fields are present (keys 1..192 whose value is not
+ * undefined; other keys cannot be data elements and are not looked at). Short fixed text/numeric values are
+ * padded as the spec says. Returns a new buffer owned by the caller.
+ */
 export function pack(message: IsoMessage, spec: IsoSpec): Uint8Array {
   return packWith(spec.plan as MessagePlan, message);
 }

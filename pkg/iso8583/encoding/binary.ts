@@ -100,24 +100,3 @@ export const hexCodec: DataCodec = {
     w.pos = pos;
   },
 };
-
-/** Decode `count` upper-case hex digit pairs at buf[start] into `into`; returns the offset of a bad digit or -1. */
-export function decodeHexInto(buf: Uint8Array, start: number, count: number, into: Uint8Array): number {
-  for (let i = 0, p = start; i < count; i++, p += 2) {
-    const hi = HEX_VALUE[buf[p]!]!;
-    const lo = HEX_VALUE[buf[p + 1]!]!;
-    if (hi === 0xff) return p;
-    if (lo === 0xff) return p + 1;
-    into[i] = (hi << 4) | lo;
-  }
-  return -1;
-}
-
-/** Write `count` bytes of `from` as upper-case hex at out[pos]. */
-export function encodeHexAt(from: Uint8Array, count: number, out: Uint8Array, pos: number): void {
-  for (let i = 0; i < count; i++) {
-    const b = from[i]!;
-    out[pos++] = HEX_DIGIT[b >> 4]!;
-    out[pos++] = HEX_DIGIT[b & 0x0f]!;
-  }
-}
