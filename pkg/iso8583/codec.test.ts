@@ -236,6 +236,15 @@ describe('unpackDetailed', () => {
     assert.equal(tag?.description, 'Application Cryptogram');
     assert.equal(tag?.depth, 1);
   });
+
+  it('maps EMV tag spans of a hex-carried DE 55 back to wire offsets (two wire bytes per byte)', () => {
+    const bytes = pack({ mti: '0200', fields: { 55: [{ tag: '82', value: hex('1C00') }, { tag: '9F36', value: hex('0012') }] } }, iso87ascii);
+    const { spans } = unpackDetailed(bytes, iso87ascii);
+    const text = Buffer.from(bytes).toString('latin1');
+    const atc = spans.find((s) => s.label === 'DE 55 tag 9F36')!;
+    assert.equal(text.slice(atc.start, atc.end), '9F36020012');
+    assert.equal(text.slice(atc.dataStart, atc.end), '0012');
+  });
 });
 
 describe('value conventions', () => {

@@ -16,7 +16,7 @@ import { ensure, type Reader, type Writer } from './io.ts';
 import { makePadder, type Padder } from './padding.ts';
 import type { FieldCodec, SubfieldCodec } from './plan.ts';
 import { makePrefixer, type Prefixer } from './prefix/index.ts';
-import type { DataEncoding, FieldDoc, PaddingDoc, PrefixEncoding, SubfieldsDoc } from './types.ts';
+import type { DataEncoding, FieldDoc, IsoFieldSpan, PaddingDoc, PrefixEncoding, SubfieldsDoc } from './types.ts';
 
 export interface FieldContext {
   /** `DE 35`, `DE 127.3`. */
@@ -168,11 +168,23 @@ export function compileField(doc: FieldDoc, ctx: FieldContext): FieldCodec {
       return value;
     }
     // Hex-carried subfields (e.g. DE 55 in an ASCII spec): decode the hex first, then the items; map
-    // offsets in errors back to the message (each inner byte is two wire bytes).
+    // offsets in errors and spans back to the message (each inner byte is two wire bytes).
     const inner = codec.decode(r.buf, dataStart, dataEnd - dataStart, units, label) as Uint8Array;
-    const innerReader: Reader = { buf: Buffer.from(inner.buffer, inner.byteOffset, inner.byteLength), pos: 0, spans: null };
+    const innerSpans: IsoFieldSpan[] | null = r.spans === null ? null : [];
+    const innerReader: Reader = { buf: Buffer.from(inner.buffer, inner.byteOffset, inner.byteLength), pos: 0, spans: innerSpans };
     try {
-      return sub.decodeRegion(innerReader, 0, inner.length, true);
+      const value = sub.decodeRegion(innerReader, 0, inner.length, true);
+      if (innerSpans !== null) {
+        for (const span of innerSpans) {
+          r.spans?.push({
+            ...span,
+            start: dataStart + 2 * span.start,
+            dataStart: dataStart + 2 * span.dataStart,
+            end: dataStart + 2 * span.end,
+          });
+        }
+      }
+      return value;
     } catch (err) {
       throw remapOffset(err, dataStart);
     } finally {
