@@ -95,6 +95,96 @@ describe('public vectors', () => {
   });
 });
 
+describe('moov-io/iso8583 TestPackUnpack vector (mixed encodings in one spec)', () => {
+  // Source: https://github.com/moov-io/iso8583 message_test.go, TestPackUnpack: a spec mixing a binary
+  // bitmap, ASCII fields, BCD DE 19, left-aligned BCD DE 49 (LBCD: pad nibble on the right), DE 43 padded
+  // on the LEFT with spaces, raw binary DE 52 and LLL DE 120; `want` is its packed message. The spec below
+  // restates that field list in fluxrig's format.
+  const spec = loadSpec({
+    name: 'moov-testpackunpack',
+    title: 'moov-io TestPackUnpack spec',
+    mti: { encoding: 'ascii' },
+    bitmap: { encoding: 'binary' },
+    fields: {
+      2: { type: 'n', length: 19, prefix: 'LL' },
+      3: { type: 'n', length: 6 },
+      4: { type: 'n', length: 12 },
+      7: { type: 'n', length: 10 },
+      11: { type: 'n', length: 6 },
+      12: { type: 'n', length: 6 },
+      13: { type: 'n', length: 4 },
+      14: { type: 'n', length: 4 },
+      19: { type: 'n', length: 3, encoding: 'bcd' },
+      22: { type: 'n', length: 3 },
+      25: { type: 'n', length: 2 },
+      32: { type: 'n', length: 11, prefix: 'LL' },
+      35: { type: 'z', length: 37, prefix: 'LL' },
+      37: { type: 'an', length: 12 },
+      39: { type: 'an', length: 2 },
+      41: { type: 'ans', length: 8 },
+      42: { type: 'ans', length: 15 },
+      43: { type: 'ans', length: 40, padding: { side: 'left', char: ' ' } },
+      49: { type: 'n', length: 3, encoding: 'bcd', padding: { side: 'right', char: '0' } },
+      52: { type: 'b', length: 8 },
+      53: { type: 'n', length: 16 },
+      120: { type: 'ans', length: 999, prefix: 'LLL' },
+    },
+  });
+  const want = Uint8Array.from([
+    48, 49, 48, 48, 242, 60, 36, 129, 40, 224, 152, 0, 0, 0, 0, 0, 0, 0, 1, 0, 49, 54, 52, 50, 55, 54, 53, 53, 53, 53, 53, 53, 53,
+    53, 53, 53, 53, 53, 48, 48, 48, 48, 48, 48, 48, 48, 48, 48, 48, 48, 48, 55, 55, 55, 48, 48, 48, 55, 48, 49, 49, 49, 49, 56,
+    52, 52, 48, 48, 48, 49, 50, 51, 49, 51, 49, 56, 52, 52, 48, 55, 48, 49, 49, 57, 48, 50, 6, 67, 57, 48, 49, 48, 50, 48, 54,
+    49, 50, 51, 52, 53, 54, 51, 55, 52, 50, 55, 54, 53, 53, 53, 53, 53, 53, 53, 53, 53, 53, 53, 53, 61, 49, 50, 51, 52, 53, 54,
+    55, 56, 57, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 48, 57, 56, 55, 54, 53, 52, 51, 50, 49, 48, 48, 49, 48, 48, 48, 48, 48,
+    51, 50, 49, 49, 50, 48, 48, 48, 48, 48, 48, 48, 48, 48, 48, 48, 51, 52, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32,
+    32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 84, 101, 115, 116, 32, 116, 101, 120, 116, 100, 48,
+    1, 2, 3, 4, 5, 6, 7, 8, 49, 50, 51, 52, 48, 48, 48, 48, 48, 48, 48, 48, 48, 48, 48, 48, 48, 49, 55, 65, 110, 111, 116, 104,
+    101, 114, 32, 116, 101, 115, 116, 32, 116, 101, 120, 116,
+  ]);
+
+  it('packs the TestPackUnpack values to moov-io\'s bytes (padding applied by the spec)', () => {
+    const bytes = pack(
+      {
+        mti: '0100',
+        fields: {
+          2: '4276555555555555',
+          3: '000000',
+          4: '77700',
+          7: '701111844',
+          11: '123',
+          12: '131844',
+          13: '701',
+          14: '1902',
+          19: '643',
+          22: '901',
+          25: '2',
+          32: '123456',
+          35: '4276555555555555=12345678901234567890',
+          37: '987654321001',
+          41: '00000321',
+          42: '120000000000034',
+          43: 'Test text',
+          49: '643',
+          52: hex('0102030405060708'),
+          53: '1234000000000000',
+          120: 'Another test text',
+        },
+      },
+      spec,
+    );
+    assert.equal(toHex(bytes), toHex(want));
+  });
+
+  it('unpacks moov-io\'s bytes and re-packs them byte-exact', () => {
+    const message = roundTrip(want, spec);
+    assert.equal(message.fields[4], '000000077700');
+    assert.equal(message.fields[19], '643');
+    assert.equal(message.fields[49], '643');
+    assert.equal(message.fields[43], 'Test text'.padStart(40, ' '));
+    assert.equal(message.fields[120], 'Another test text');
+  });
+});
+
 /** An inline spec where the given fields are all fixed n 4, to test bitmaps alone. */
 function fourDigitSpec(fields: number[], bitmap: SpecDocument['bitmap']): SpecDocument {
   return {
