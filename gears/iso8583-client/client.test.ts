@@ -50,6 +50,23 @@ describe('iso8583-client gear', () => {
     assert.equal(response?.headers?.['iso8583-correlation'], '0210|11=000001|37=000000000001|41=TERM0001|32=123456');
   });
 
+  it('resolves handle only after the response has been emitted, so a host acks the request after its answer', async () => {
+    let answer: (() => void) | undefined;
+    const issuer = await startIssuer((request, socket) => {
+      answer = () => socket.write(framed(approve(request)));
+      return null;
+    });
+    const { host, client, context } = await startClient(issuer.port);
+    let resolved = false;
+    const handled = client.handle('in', context.envelope(purchase(1))).then(() => (resolved = true));
+    await eventually(() => answer !== undefined, 'the request at the issuer');
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    assert.equal(resolved, false, 'still waiting for the issuer');
+    answer?.();
+    await handled;
+    assert.equal(host.out('client.out').length, 1);
+  });
+
   it('pairs responses that come back in a different order with their requests', async () => {
     const held: IsoMessage[] = [];
     const issuer = await startIssuer((request, socket) => {
@@ -60,8 +77,9 @@ describe('iso8583-client gear', () => {
     });
     const { host, client, context } = await startClient(issuer.port);
     const sent = [1, 2, 3].map((stan) => context.envelope(purchase(stan), { headers: { n: String(stan) } }));
-    for (const envelope of sent) await client.handle('in', envelope);
-    await eventually(() => host.out('client.out').length === 3, 'three responses');
+    const handled = sent.map((envelope) => client.handle('in', envelope));
+    await Promise.all(handled);
+    assert.equal(host.out('client.out').length, 3, 'every handle resolved after its response was emitted');
     for (const response of host.out('client.out')) {
       const stan = (response.data as { fields: Record<number, string> }).fields[11];
       assert.equal(Number(stan), Number(response.headers?.n));
@@ -135,11 +153,12 @@ describe('iso8583-client gear', () => {
   it('fails requests in flight on a dropped connection (connection-lost) and reconnects', async () => {
     const issuer = await startIssuer(() => null);
     const { host, client, context } = await startClient(issuer.port, { reconnect: { initial_ms: 20 } });
-    await client.handle('in', context.envelope(purchase(1)));
+    const first = client.handle('in', context.envelope(purchase(1)));
     await eventually(() => issuer.received.length === 1, 'the request at the issuer');
     issuer.handler = approveRequests;
     issuer.dropConnections();
-    await eventually(() => host.out('client.error').length === 1, 'the lost request');
+    await first;
+    assert.equal(host.out('client.error').length, 1, 'the lost request');
     assert.equal(host.out('client.error')[0]?.headers?.reason, 'connection-lost');
     assert.equal(client.stats().pending, 0);
     await eventually(() => client.stats().ready === 1, 'the reconnect');
@@ -153,12 +172,13 @@ describe('iso8583-client gear', () => {
     await placeholder.close();
     const { host, client, context } = await startClient(port, { connect_timeout_ms: 50, reconnect: { initial_ms: 20, max_ms: 50 } });
     assert.equal(client.stats().ready, 0);
-    await client.handle('in', context.envelope(purchase(1)));
-    assert.equal(client.stats().queued, 1);
+    const handled = client.handle('in', context.envelope(purchase(1)));
+    await eventually(() => client.stats().queued === 1, 'the request waiting for a connection');
     const issuer = new TestIssuer(spec, framing);
     await issuer.listen(port);
     cleanups.push(() => issuer.close());
-    await eventually(() => host.out('client.out').length === 1, 'the queued request answered');
+    await handled;
+    assert.equal(host.out('client.out').length, 1, 'the queued request answered');
   });
 
   it('fails a waiting request with not-connected when no connection comes up in time', async () => {
@@ -182,10 +202,12 @@ describe('iso8583-client gear', () => {
 
   it('refuses a request whose key is already in flight (duplicate-request)', async () => {
     const issuer = await startIssuer(() => null);
-    const { host, client, context } = await startClient(issuer.port);
-    await client.handle('in', context.envelope(purchase(1)));
+    const { host, client, context } = await startClient(issuer.port, { timeout_ms: 100 });
+    const first = client.handle('in', context.envelope(purchase(1)));
+    await eventually(() => client.stats().pending === 1, 'the first request in flight');
     await client.handle('in', context.envelope(purchase(1)));
     assert.equal(host.out('client.error')[0]?.headers?.reason, 'duplicate-request');
+    await first;
   });
 
   it('refuses framing none at creation: a persistent connection needs a length prefix', () => {

@@ -95,8 +95,11 @@ interface Link {
   reconnectTimer: NodeJS.Timeout | undefined;
 }
 
+/** How a request ended: its response, or why there is none. */
+type Outcome = { message: IsoMessage; key: string } | { reason: string; error?: unknown };
+
 type Pending =
-  | { kind: 'request'; envelope: Envelope; link: Link; timer: NodeJS.Timeout }
+  | { kind: 'request'; envelope: Envelope; link: Link; timer: NodeJS.Timeout; done: (outcome: Outcome) => void }
   | { kind: 'network'; resolve: (message: IsoMessage) => void; reject: (error: Error) => void; link: Link; timer: NodeJS.Timeout };
 
 interface Queued {
@@ -104,6 +107,7 @@ interface Queued {
   envelope: Envelope;
   bytes: Uint8Array;
   timer: NodeJS.Timeout;
+  done: (outcome: Outcome) => void;
 }
 
 export class IsoClientGear implements GearInstance {
@@ -189,9 +193,25 @@ export class IsoClientGear implements GearInstance {
     });
   }
 
+  /**
+   * Resolves only once the request's outcome (the response, or the reason there is none) has been
+   * emitted and accepted by the host. A rack therefore acks the request after the response is safely
+   * on its way: a crash in between redelivers the request instead of losing the answer.
+   */
   async handle(port: string, envelope: Envelope): Promise<void> {
     if (port !== 'in') throw new Error(`iso8583-client has no input port ${port}`);
-    if (this.stopping) return this.fail(envelope, 'stopping');
+    const outcome = await this.exchange(envelope);
+    if ('message' in outcome) {
+      const { message, key } = outcome;
+      await this.context.emit('out', this.context.envelope(message, { parent: envelope, type: ISO_TYPES.message, subject: key, headers: { [ISO_HEADERS.correlation]: key } }));
+    } else {
+      await this.context.emit(ERROR_PORT, this.failure(envelope, outcome.reason, outcome.error));
+    }
+  }
+
+  /** Sends the request (now, or once a link is ready) and resolves with how it ended. */
+  private async exchange(envelope: Envelope): Promise<Outcome> {
+    if (this.stopping) return { reason: 'stopping' };
     let key: string;
     let bytes: Uint8Array;
     try {
@@ -199,26 +219,28 @@ export class IsoClientGear implements GearInstance {
       key = this.keyOf(message);
       bytes = pack(message, this.spec);
     } catch (error) {
-      return this.fail(envelope, 'invalid-message', error);
+      return { reason: 'invalid-message', error };
     }
-    if (this.pending.has(key) || this.queue.has(key)) return this.fail(envelope, 'duplicate-request');
-    if (this.pending.size + this.queue.size >= this.config.max_pending) return this.fail(envelope, 'overloaded');
-    const link = this.readyLink();
-    if (!link) {
-      const timer = setTimeout(() => {
-        if (this.queue.delete(key)) this.fail(envelope, 'not-connected');
-      }, this.config.timeout_ms);
-      this.queue.set(key, { key, envelope, bytes, timer });
-      return;
-    }
-    await this.send(link, key, envelope, bytes);
+    if (this.pending.has(key) || this.queue.has(key)) return { reason: 'duplicate-request' };
+    if (this.pending.size + this.queue.size >= this.config.max_pending) return { reason: 'overloaded' };
+    return new Promise<Outcome>((done) => {
+      const link = this.readyLink();
+      if (!link) {
+        const timer = setTimeout(() => {
+          if (this.queue.delete(key)) done({ reason: 'not-connected' });
+        }, this.config.timeout_ms);
+        this.queue.set(key, { key, envelope, bytes, timer, done });
+        return;
+      }
+      this.send(link, key, envelope, bytes, done).catch((error: unknown) => done({ reason: 'connection-lost', error }));
+    });
   }
 
   async stop(): Promise<void> {
     this.stopping = true;
     for (const queued of this.queue.values()) {
       clearTimeout(queued.timer);
-      this.fail(queued.envelope, 'stopping');
+      queued.done({ reason: 'stopping' });
     }
     this.queue.clear();
     if (this.pending.size > 0 && this.config.drain_timeout_ms > 0) {
@@ -257,10 +279,10 @@ export class IsoClientGear implements GearInstance {
     return undefined;
   }
 
-  private async send(link: Link, key: string, envelope: Envelope, bytes: Uint8Array): Promise<void> {
+  private async send(link: Link, key: string, envelope: Envelope, bytes: Uint8Array, done: (outcome: Outcome) => void): Promise<void> {
     const socket = link.socket as Socket;
     const timer = setTimeout(() => this.timedOut(key), this.config.timeout_ms);
-    this.pending.set(key, { kind: 'request', envelope, link, timer });
+    this.pending.set(key, { kind: 'request', envelope, link, timer, done });
     link.pendingKeys.add(key);
     if (!socket.write(encodeFrame(bytes, this.framing, this.header))) {
       await Promise.race([once(socket, 'drain'), once(socket, 'close')]);
@@ -319,7 +341,7 @@ export class IsoClientGear implements GearInstance {
       if (!link) return;
       this.queue.delete(queued.key);
       clearTimeout(queued.timer);
-      this.send(link, queued.key, queued.envelope, queued.bytes).catch((error: unknown) => this.fail(queued.envelope, 'connection-lost', error));
+      this.send(link, queued.key, queued.envelope, queued.bytes, queued.done).catch((error: unknown) => queued.done({ reason: 'connection-lost', error }));
     }
   }
 
@@ -373,17 +395,8 @@ export class IsoClientGear implements GearInstance {
       return;
     }
     this.settle(key, entry);
-    if (entry.kind === 'network') {
-      entry.resolve(message);
-      return;
-    }
-    const out = this.context.envelope(message, {
-      parent: entry.envelope,
-      type: ISO_TYPES.message,
-      subject: key,
-      headers: { [ISO_HEADERS.correlation]: key },
-    });
-    this.context.emit('out', out).catch((error: unknown) => this.context.log.error({ correlation: key, err: String(error) }, 'iso8583-client: host refused a response'));
+    if (entry.kind === 'network') entry.resolve(message);
+    else entry.done({ message, key });
   }
 
   /** The issuer asked us something: answer its echo/sign-on tests; anything else is not ours to answer. */
@@ -412,7 +425,7 @@ export class IsoClientGear implements GearInstance {
     if (!entry) return;
     this.settle(key, entry);
     if (entry.kind === 'network') entry.reject(new RigError('ISO_TIMEOUT', `no answer to a network message within ${this.config.timeout_ms} ms`));
-    else this.fail(entry.envelope, 'timeout');
+    else entry.done({ reason: 'timeout' });
   }
 
   private closed(link: Link, socket: Socket): void {
@@ -427,7 +440,7 @@ export class IsoClientGear implements GearInstance {
       if (!entry) continue;
       this.settle(key, entry);
       if (entry.kind === 'network') entry.reject(new RigError('ISO_CONNECTION_LOST', 'connection closed before the answer'));
-      else this.fail(entry.envelope, 'connection-lost');
+      else entry.done({ reason: 'connection-lost' });
     }
     if (this.stopping || this.context.signal.aborted) return;
     const { initial_ms, max_ms, factor, jitter } = this.config.reconnect;
@@ -438,8 +451,8 @@ export class IsoClientGear implements GearInstance {
     link.reconnectTimer = setTimeout(() => this.connect(link), delay);
   }
 
-  private fail(envelope: Envelope, reason: string, error?: unknown): void {
-    this.emitError(this.context.envelope(envelope.data, { parent: envelope, type: ISO_TYPES.error, headers: errorHeaders(reason, error) }));
+  private failure(envelope: Envelope, reason: string, error?: unknown): Envelope {
+    return this.context.envelope(envelope.data, { parent: envelope, type: ISO_TYPES.error, headers: errorHeaders(reason, error) });
   }
 
   private emitError(envelope: Envelope): void {
