@@ -6,9 +6,11 @@
  * What it must never do: time anything but a full unpack and pack of the given bytes through the public API.
  *
  * Usage: node --import tsx bench/iso8583/fluxrig.ts --spec ascii|binary --hex HEX [--warmup-ms 2000] [--measure-ms 3000]
+ *          [--opaque 55,…]   carry these data elements as plain bytes (their subfields, e.g. EMV TLV, not
+ *                            decoded), the way jPOS and moov carry them: a like-for-like comparison.
  */
 import { parseArgs } from 'node:util';
-import { builtinSpec, pack, unpack } from '../../pkg/iso8583/index.ts';
+import { builtinSpec, type IsoSpec, loadSpec, pack, unpack } from '../../pkg/iso8583/index.ts';
 
 const SPEC_NAMES: Record<string, string> = { ascii: 'iso87ascii', binary: 'iso87binary' };
 const BATCH = 256;
@@ -19,6 +21,7 @@ const { values } = parseArgs({
     hex: { type: 'string' },
     'warmup-ms': { type: 'string', default: '2000' },
     'measure-ms': { type: 'string', default: '3000' },
+    opaque: { type: 'string', default: '' },
   },
 });
 const specName = SPEC_NAMES[values.spec];
@@ -26,7 +29,21 @@ if (specName === undefined || values.hex === undefined) {
   process.stderr.write('usage: fluxrig.ts --spec ascii|binary --hex HEX [--warmup-ms N] [--measure-ms N]\n');
   process.exit(2);
 }
-const spec = builtinSpec(specName);
+/** The shipped spec, or a copy of it whose `opaque` data elements keep no subfields. */
+function openSpec(name: string, opaque: readonly string[]): IsoSpec {
+  const shipped = builtinSpec(name);
+  if (opaque.length === 0) return shipped;
+  const document = structuredClone(shipped.document);
+  for (const n of opaque) {
+    const field = document.fields[n];
+    if (field === undefined) throw new Error(`--opaque ${n}: ${name} defines no DE ${n}`);
+    delete field.subfields;
+  }
+  return loadSpec(document);
+}
+
+const opaque = values.opaque === '' ? [] : values.opaque.split(',');
+const spec = openSpec(specName, opaque);
 const bytes = new Uint8Array(Buffer.from(values.hex, 'hex'));
 
 function batch(): number {
@@ -64,6 +81,7 @@ const cpuSeconds = (cpuNow - cpuStart) / 1000;
 const figure = {
   impl: 'fluxrig',
   spec: values.spec,
+  opaque,
   ops_per_cpu_sec: Math.round(ops / cpuSeconds),
   ops_per_sec: Math.round(ops / seconds),
   ops,

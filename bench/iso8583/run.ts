@@ -10,7 +10,9 @@
  *      measured window, both counted in the process's CPU time (so other load on a shared machine slows
  *      the run, not the figure), several rounds interleaved; the median round counts;
  *   4. prints msgs per CPU-second and the ratios fluxrig/jPOS (goal >= 1.0) and fluxrig/moov (goal >= 0.7),
- *      and writes the figures to .cache/bench/iso8583.json.
+ *      and writes the figures to .cache/bench/iso8583.json. A second fluxrig line per spec ("DE 55 opaque")
+ *      carries DE 55 as plain bytes, as jPOS and moov do, instead of decoding its EMV TLV items: the same
+ *      bytes, the same work as the peers (their figures are the ones measured for the main line).
  * What it must never do: compare figures for different bytes, or report a peer that failed as a number.
  *
  * Usage: node --import tsx bench/iso8583/run.ts [--rounds 3] [--warmup-ms 2000] [--measure-ms 3000]
@@ -104,11 +106,12 @@ function medianOf(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
 }
 
-function measure(impl: Impl, spec: 'ascii' | 'binary', hex: string, warmupMs: number, measureMs: number): Figure {
+function measure(impl: Impl | 'fluxrig-opaque', spec: 'ascii' | 'binary', hex: string, warmupMs: number, measureMs: number): Figure {
   const timing = { warmup: String(warmupMs), measure: String(measureMs) };
+  const fluxrigArgs = ['--import', 'tsx', join(here, 'fluxrig.ts'), '--spec', spec, '--hex', hex, '--warmup-ms', timing.warmup, '--measure-ms', timing.measure];
   const [command, args] =
-    impl === 'fluxrig'
-      ? pinned(process.execPath, ['--import', 'tsx', join(here, 'fluxrig.ts'), '--spec', spec, '--hex', hex, '--warmup-ms', timing.warmup, '--measure-ms', timing.measure])
+    impl === 'fluxrig' || impl === 'fluxrig-opaque'
+      ? pinned(process.execPath, impl === 'fluxrig' ? fluxrigArgs : [...fluxrigArgs, '--opaque', '55'])
       : impl === 'jpos'
         ? pinned('java', ['-jar', JPOS_HARNESS_JAR, 'bench', spec, hex, timing.warmup, timing.measure])
         : pinned(moovBinary, ['-spec', spec, '-hex', hex, '-warmup', `${warmupMs}ms`, '-measure', `${measureMs}ms`]);
@@ -132,39 +135,41 @@ function main(): void {
   if (vector === undefined) throw new Error('no vector marked "bench" in test/interop/vectors.json');
   say(`bench: message "${vector.name}" (${Object.keys(vector.fields).length + Object.keys(vector.binary).length} data elements), ${rounds} round(s) of ${warmupMs} ms warm-up + ${measureMs} ms measured, one CPU each`);
 
-  const rows: { spec: string; label: string; bytes: number; median: Record<Impl, number>; rounds: Record<Impl, Figure[]>; ratios: { jpos: number; moov: number } }[] = [];
+  const rows: { spec: string; label: string; bytes: number; median: Record<Impl, number>; ratios: { jpos: number; moov: number } }[] = [];
+  const allFigures: Figure[] = [];
   for (const s of SPECS) {
     const spec = builtinSpec(s.fluxrig);
     const hex = toHex(pack(fluxFromVector(vector, spec), spec));
-    const figures: Record<Impl, Figure[]> = { fluxrig: [], jpos: [], moov: [] };
+    const figures: Record<Impl | 'fluxrig-opaque', Figure[]> = { fluxrig: [], 'fluxrig-opaque': [], jpos: [], moov: [] };
     for (let round = 1; round <= rounds; round++) {
-      for (const impl of IMPLS) {
+      for (const impl of [...IMPLS, 'fluxrig-opaque'] as const) {
         const figure = measure(impl, s.short, hex, warmupMs, measureMs);
-        say(`bench:   ${s.short.padEnd(6)} round ${round} ${impl.padEnd(7)} ${formatRate(figure.ops_per_cpu_sec).padStart(10)} msgs/CPU-s  (${formatRate(figure.ops_per_sec)} msgs/s wall)`);
+        say(`bench:   ${s.short.padEnd(6)} round ${round} ${impl.padEnd(14)} ${formatRate(figure.ops_per_cpu_sec).padStart(10)} msgs/CPU-s  (${formatRate(figure.ops_per_sec)} msgs/s wall)`);
         figures[impl].push(figure);
+        allFigures.push(figure);
       }
     }
-    const median = {
-      fluxrig: medianOf(figures.fluxrig.map((f) => f.ops_per_cpu_sec)),
-      jpos: medianOf(figures.jpos.map((f) => f.ops_per_cpu_sec)),
-      moov: medianOf(figures.moov.map((f) => f.ops_per_cpu_sec)),
-    };
-    rows.push({ spec: s.short, label: s.label, bytes: hex.length / 2, median, rounds: figures, ratios: { jpos: median.fluxrig / median.jpos, moov: median.fluxrig / median.moov } });
+    const medianOfImpl = (impl: Impl | 'fluxrig-opaque') => medianOf(figures[impl].map((f) => f.ops_per_cpu_sec));
+    const peers = { jpos: medianOfImpl('jpos'), moov: medianOfImpl('moov') };
+    for (const [flux, label] of [['fluxrig', s.short], ['fluxrig-opaque', `${s.short}, DE 55 opaque`]] as const) {
+      const median = { fluxrig: medianOfImpl(flux), ...peers };
+      rows.push({ spec: label, label: s.label, bytes: hex.length / 2, median, ratios: { jpos: median.fluxrig / median.jpos, moov: median.fluxrig / median.moov } });
+    }
   }
 
   const versions = { node: process.version, jpos: jposVersion(), moov: run('moov version', 'go', ['list', '-m', '-f', '{{.Version}}', 'github.com/moov-io/iso8583'], { cwd: moovDir }).trim(), java: spawnSync('java', ['-version'], { encoding: 'utf8' }).stderr.split('\n')[0] ?? '' };
   say('');
   say(`unpack+pack msgs per CPU-second (median of ${rounds}), one CPU each; node ${versions.node}, jPOS ${versions.jpos} (${versions.java}), moov-io/iso8583 ${versions.moov}`);
-  say('spec     bytes     fluxrig        jPOS        moov   fluxrig/jPOS  fluxrig/moov');
+  say('spec                    bytes     fluxrig        jPOS        moov   fluxrig/jPOS  fluxrig/moov');
   for (const r of rows) {
     const mark = (ratio: number, goal: number) => `${ratio.toFixed(2)}${ratio >= goal ? ' ok ' : ' LOW'}`;
     say(
-      `${r.spec.padEnd(7)} ${String(r.bytes).padStart(6)} ${formatRate(r.median.fluxrig).padStart(11)} ${formatRate(r.median.jpos).padStart(11)} ${formatRate(r.median.moov).padStart(11)}   ${mark(r.ratios.jpos, GOALS.jpos).padStart(12)}  ${mark(r.ratios.moov, GOALS.moov).padStart(12)}`,
+      `${r.spec.padEnd(22)} ${String(r.bytes).padStart(6)} ${formatRate(r.median.fluxrig).padStart(11)} ${formatRate(r.median.jpos).padStart(11)} ${formatRate(r.median.moov).padStart(11)}   ${mark(r.ratios.jpos, GOALS.jpos).padStart(12)}  ${mark(r.ratios.moov, GOALS.moov).padStart(12)}`,
     );
   }
   say(`goals: fluxrig/jPOS >= ${GOALS.jpos}, fluxrig/moov >= ${GOALS.moov}`);
   mkdirSync(cacheDir, { recursive: true });
-  writeFileSync(join(cacheDir, 'iso8583.json'), `${JSON.stringify({ at: new Date().toISOString(), message: vector.name, rounds, warmupMs, measureMs, versions, goals: GOALS, rows }, null, 2)}\n`);
+  writeFileSync(join(cacheDir, 'iso8583.json'), `${JSON.stringify({ at: new Date().toISOString(), message: vector.name, rounds, warmupMs, measureMs, versions, goals: GOALS, rows, figures: allFigures }, null, 2)}\n`);
 }
 
 main();
