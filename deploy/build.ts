@@ -1,0 +1,326 @@
+/**
+ * `make build`: produces dist/rig, one executable file that runs the CLI with no source tree and no
+ * node_modules beside it (a Node single executable application, https://nodejs.org/api/single-executable-applications.html):
+ *   1. checks cmd/rig/version.ts matches package.json;
+ *   2. builds the Temporal workflow bundle (dist/workflows.bundle.js, pkg/orchestration/bundle.ts);
+ *   3. bundles deploy/sea/entry.ts (which runs cmd/rig/main.ts) and every dependency into one CommonJS
+ *      file with esbuild, plus Temporal's workflow worker-thread script as a second file;
+ *   4. collects the assets the bundle still needs as files (specs, workflow bundle, worker-thread script,
+ *      native addons for this platform) and lets `node --experimental-sea-config` write the blob;
+ *   5. copies this Node executable to dist/rig and injects the blob with postject; runs `dist/rig --version`.
+ * The build is incremental: dist/.build/stamp.json records a hash over every input file the previous
+ * build read; when nothing changed and dist/rig exists, it only says so. `--force` rebuilds anyway.
+ * The executable is for this platform and architecture only (it embeds this Node and its native addons).
+ * Never writes outside dist/ (and the workflow-bundle cache under .cache/workflows).
+ */
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+import { VERSION } from '../cmd/rig/version.ts';
+import { ensureWorkflowBundle, workflowSourceHash } from '../pkg/orchestration/bundle.ts';
+import type { NativeAssetKeys } from './sea/plugin.ts';
+import { packagedRuntimePlugin } from './sea/plugin.ts';
+import type { PackagedAsset, PackagedManifest } from './sea/runtime.ts';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const dist = join(root, 'dist');
+const work = join(dist, '.build');
+const seaDir = join(root, 'deploy', 'sea');
+const requireFromRoot = createRequire(join(root, 'package.json'));
+
+/** The fuse string Node's executable carries to say "a SEA blob may be injected" (Node docs). */
+const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
+
+export const OUTPUT = join(dist, 'rig');
+export const STAMP = join(work, 'stamp.json');
+
+interface AssetSource extends PackagedAsset {
+  source: string;
+}
+
+interface Stamp {
+  inputsHash: string;
+  inputs: string[];
+  output: { size: number; mtimeMs: number };
+}
+
+function say(line: string): void {
+  process.stdout.write(`build: ${line}\n`);
+}
+
+function fail(message: string): never {
+  process.stderr.write(`build: error: ${message}\n`);
+  process.exit(1);
+}
+
+function checkVersion(): void {
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
+  if (pkg.version !== VERSION) {
+    fail(`cmd/rig/version.ts says ${VERSION} but package.json says ${pkg.version}: make them agree`);
+  }
+}
+
+/** `${process.platform}-${process.arch}`, refusing platforms whose native packages this build does not know. */
+function platformTag(): string {
+  const tag = `${process.platform}-${process.arch}`;
+  if (process.platform === 'linux' && process.report?.getReport !== undefined) {
+    const report = process.report.getReport() as { header?: { glibcVersionRuntime?: string } };
+    if (report.header?.glibcVersionRuntime === undefined) fail('musl libc is not supported by this build (no glibc found)');
+  }
+  return tag;
+}
+
+/** Native addons and the files beside them, for this platform only. */
+function nativeAssets(): { assets: AssetSource[]; keys: NativeAssetKeys } {
+  const tag = platformTag();
+  const assets: AssetSource[] = [];
+  const add = (key: string, source: string) => {
+    assets.push({ key, source, size: statSync(source).size, eager: false });
+    return key;
+  };
+
+  const bindingsRequire = createRequire(requireFromRoot.resolve('@duckdb/node-bindings'));
+  const duckdbAddon = bindingsRequire.resolve(`@duckdb/node-bindings-${tag}/duckdb.node`);
+  const duckdbDir = dirname(duckdbAddon);
+  const companions = readdirSync(duckdbDir)
+    .filter((name) => /\.(so|dylib|dll)$/.test(name))
+    .map((name) => add(`native/duckdb/${name}`, join(duckdbDir, name)));
+  // The addon's data exports (sizeof_bool, enums such as StatementType), read here from the very addon the
+  // binary carries: node-api and pkg/telemetry read them while being imported, which must not load DuckDB.
+  const bindings = bindingsRequire(duckdbAddon) as Record<string, unknown>;
+  const knownConstants = Object.fromEntries(
+    Object.getOwnPropertyNames(bindings)
+      .filter((name) => typeof bindings[name] !== 'function')
+      .map((name) => [name, JSON.parse(JSON.stringify(bindings[name])) as unknown]),
+  );
+  const duckdb = { addon: add('native/duckdb/duckdb.node', duckdbAddon), companions, knownConstants };
+
+  const bridgeCommon = createRequire(requireFromRoot.resolve('@temporalio/worker'))('@temporalio/core-bridge/common') as {
+    getPrebuiltPath(): string;
+  };
+  const temporalBridge = add('native/temporal/core-bridge.node', bridgeCommon.getPrebuiltPath());
+
+  const cborExtract = findCborExtract();
+  return {
+    assets,
+    keys: {
+      duckdb,
+      temporalBridge,
+      cborExtract: cborExtract === undefined ? undefined : add('native/cbor-extract/extract.node', cborExtract),
+      temporalWorkerThread: 'temporal/workflow-worker-thread.cjs',
+    },
+  };
+}
+
+/** cbor-extract's addon (optional: cbor-x decodes in plain JS without it). */
+function findCborExtract(): string | undefined {
+  let dir: string;
+  try {
+    dir = dirname(createRequire(requireFromRoot.resolve('cbor-x'))
+      .resolve('cbor-extract/package.json'));
+  } catch (error) {
+    say(`cbor-extract not installed (${(error as Error).message.split('\n')[0]}): cbor-x runs in plain JS`);
+    return undefined;
+  }
+  const finder = createRequire(join(dir, 'package.json'))('node-gyp-build-optional-packages') as { path(dir: string): string };
+  return finder.path(dir);
+}
+
+function resourceAssets(workflowBundle: string): AssetSource[] {
+  const specsDir = join(root, 'configs', 'specs');
+  const specs = readdirSync(specsDir)
+    .filter((name) => /\.(ya?ml|json)$/.test(name))
+    .map((name) => join(specsDir, name));
+  return [...specs, workflowBundle].map((source) => ({
+    key: source === workflowBundle ? 'dist/workflows.bundle.js' : relative(root, source),
+    source,
+    size: statSync(source).size,
+    eager: true,
+  }));
+}
+
+function sha256(...parts: (string | Uint8Array)[]): string {
+  const hash = createHash('sha256');
+  for (const part of parts) hash.update(part);
+  return hash.digest('hex');
+}
+
+/** Hash over the listed files' paths and contents, this Node and the build scripts. */
+function inputsHash(inputs: readonly string[]): string {
+  const hash = createHash('sha256');
+  hash.update(`${process.version} ${process.execPath} ${statSync(process.execPath).size}\n`);
+  for (const file of [...new Set(inputs)].sort()) {
+    hash.update(`${file}\n`);
+    hash.update(existsSync(file) ? readFileSync(file) : 'missing');
+  }
+  return hash.digest('hex');
+}
+
+/** The input hash plus the workflow sources' hash (their bundle lives in dist/, so it is no input). */
+function currentHash(inputs: readonly string[]): string {
+  return `${inputsHash(inputs)}:${workflowSourceHash()}`;
+}
+
+/** True when dist/rig was built from exactly the current inputs. */
+function upToDate(): boolean {
+  if (!existsSync(STAMP) || !existsSync(OUTPUT)) return false;
+  const stamp = JSON.parse(readFileSync(STAMP, 'utf8')) as Stamp;
+  const output = statSync(OUTPUT);
+  if (output.size !== stamp.output.size || output.mtimeMs !== stamp.output.mtimeMs) return false;
+  return currentHash(stamp.inputs) === stamp.inputsHash;
+}
+
+function buildScripts(): string[] {
+  return [join(root, 'deploy', 'build.ts'), ...readdirSync(seaDir, { recursive: true, encoding: 'utf8' }).map((name) => join(seaDir, name))].filter(
+    (path) => statSync(path).isFile(),
+  );
+}
+
+function metafileInputs(meta: esbuild.Metafile): string[] {
+  return Object.keys(meta.inputs)
+    .filter((input) => !input.includes(':'))
+    .map((input) => resolve(root, input));
+}
+
+const commonOptions: esbuild.BuildOptions = {
+  absWorkingDir: root,
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  minifySyntax: true,
+  minifyWhitespace: true,
+  legalComments: 'eof',
+  metafile: true,
+  logLevel: 'error',
+};
+
+async function bundleWorkerThread(outfile: string): Promise<esbuild.Metafile> {
+  const entry = join(dirname(requireFromRoot.resolve('@temporalio/worker')), 'workflow', 'workflow-worker-thread.js');
+  const result = await esbuild.build({ ...commonOptions, entryPoints: [entry], outfile });
+  return result.metafile!;
+}
+
+async function bundleCli(outfile: string, manifest: PackagedManifest, keys: NativeAssetKeys): Promise<esbuild.Metafile> {
+  const result = await esbuild.build({
+    ...commonOptions,
+    entryPoints: [join(seaDir, 'entry.ts')],
+    outfile,
+    define: {
+      'import.meta.url': '__rigImportMetaUrl',
+      __RIG_PACKAGED_MANIFEST__: JSON.stringify(manifest),
+    },
+    inject: [join(seaDir, 'import-meta.ts')],
+    plugins: [
+      packagedRuntimePlugin({
+        runtimePath: join(seaDir, 'runtime.ts'),
+        temporalBundlerStub: join(seaDir, 'stubs', 'temporal-bundler.cjs'),
+        keys,
+      }),
+    ],
+  });
+  return result.metafile!;
+}
+
+function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): string {
+  const result = spawnSync(command, args, { cwd: root, encoding: 'utf8', env });
+  if (result.status !== 0) {
+    fail(`${command} ${args.join(' ')} exited with ${result.status ?? result.signal}:\n${result.stderr}${result.stdout}`);
+  }
+  return result.stdout;
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+export async function build(options: { force?: boolean } = {}): Promise<void> {
+  const started = Date.now();
+  checkVersion();
+  if (!options.force && upToDate()) {
+    say(`dist/rig is up to date (${mib(statSync(OUTPUT).size)}); \`node --import tsx deploy/build.ts --force\` rebuilds`);
+    return;
+  }
+  mkdirSync(work, { recursive: true });
+
+  const workflowBundle = join(dist, 'workflows.bundle.js');
+  copyFileSync((await ensureWorkflowBundle()).codePath, workflowBundle);
+  say(`workflow bundle ${relative(root, workflowBundle)} (${mib(statSync(workflowBundle).size)}, sources ${workflowSourceHash()})`);
+
+  const workerThread = join(work, 'workflow-worker-thread.cjs');
+  const workerMeta = await bundleWorkerThread(workerThread);
+  const native = nativeAssets();
+  const assets: AssetSource[] = [
+    ...resourceAssets(workflowBundle),
+    ...native.assets,
+    { key: native.keys.temporalWorkerThread, source: workerThread, size: statSync(workerThread).size, eager: false },
+  ];
+  const contentHash = sha256(...assets.flatMap((asset) => [asset.key, readFileSync(asset.source)])).slice(0, 16);
+  const manifest: PackagedManifest = {
+    version: VERSION,
+    contentHash,
+    assets: assets.map(({ key, size, eager }) => ({ key, size, eager })),
+  };
+
+  const bundle = join(work, 'rig.cjs');
+  const cliMeta = await bundleCli(bundle, manifest, native.keys);
+  say(`bundled the CLI: ${relative(root, bundle)} (${mib(statSync(bundle).size)}, ${Object.keys(cliMeta.inputs).length} modules) after ${Date.now() - started} ms`);
+
+  const blob = join(work, 'rig.blob');
+  const seaConfig = join(work, 'sea-config.json');
+  writeFileSync(
+    seaConfig,
+    JSON.stringify(
+      {
+        main: bundle,
+        output: blob,
+        disableExperimentalSEAWarning: true,
+        useCodeCache: true,
+        assets: Object.fromEntries(assets.map((asset) => [asset.key, asset.source])),
+      },
+      null,
+      2,
+    ),
+  );
+  run(process.execPath, ['--experimental-sea-config', seaConfig]);
+
+  const temp = `${OUTPUT}.${process.pid}.tmp`;
+  copyFileSync(process.execPath, temp);
+  chmodSync(temp, 0o755);
+  const { inject } = requireFromRoot('postject') as {
+    inject(file: string, name: string, data: Buffer, options: { sentinelFuse: string }): Promise<void>;
+  };
+  await inject(temp, 'NODE_SEA_BLOB', readFileSync(blob), { sentinelFuse: SEA_FUSE });
+  renameSync(temp, OUTPUT);
+
+  // Smoke run with a private unpack directory, so the build leaves nothing in the user's cache.
+  const smokeDir = mkdtempSync(join(tmpdir(), 'fluxrig-build-'));
+  try {
+    const printed = run(OUTPUT, ['--version'], { ...process.env, FLUXRIG_UNPACK_DIR: smokeDir }).trim();
+    if (printed !== VERSION) fail(`dist/rig --version printed '${printed}', expected '${VERSION}'`);
+  } finally {
+    rmSync(smokeDir, { recursive: true, force: true });
+  }
+
+  const inputs = [
+    ...metafileInputs(cliMeta),
+    ...metafileInputs(workerMeta),
+    ...assets.map((asset) => asset.source).filter((source) => !source.startsWith(dist)),
+    ...buildScripts(),
+    join(root, 'package.json'),
+    join(root, 'package-lock.json'),
+  ];
+  const output = statSync(OUTPUT);
+  const stamp: Stamp = { inputsHash: currentHash(inputs), inputs, output: { size: output.size, mtimeMs: output.mtimeMs } };
+  writeFileSync(STAMP, JSON.stringify(stamp));
+  say(`wrote dist/rig (${mib(output.size)}: Node ${process.version} + ${mib(statSync(blob).size)} blob) in ${Date.now() - started} ms`);
+}
+
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  await build({ force: process.argv.includes('--force') });
+}
