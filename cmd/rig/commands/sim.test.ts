@@ -166,14 +166,20 @@ describe('acquirer report and progress rendering', () => {
   });
 
   it('rewrites the progress line in place on a terminal and clears it at the end', () => {
-    let written = '';
-    const stream = { isTTY: true, write: (text: string) => ((written += text), true) } as unknown as NodeJS.WriteStream;
+    const chunks: string[] = [];
+    const stream = {
+      isTTY: true,
+      write(text: string) {
+        chunks.push(text);
+        return true;
+      },
+    } as unknown as NodeJS.WriteStream;
     const progress = progressWriter(stream, 100);
     progress.update({ sent: 50, answered: 40, inFlight: 10, elapsedMs: 1000 });
     progress.update({ sent: 100, answered: 100, inFlight: 0, elapsedMs: 2000 });
     progress.finish();
     assert.equal(
-      written,
+      chunks.join(''),
       '\rsent 50/100  answered 40  in flight 10  40 tps  1.0s\x1b[K\rsent 100/100  answered 100  in flight 0  60 tps  2.0s\x1b[K\r\x1b[K',
     );
   });
