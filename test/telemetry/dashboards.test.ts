@@ -80,7 +80,7 @@ before(async () => {
     writer.append('logs', traffic.logs);
     writer.append('metrics', traffic.metrics);
   }
-  rolledRows = (await writer.roll(nowMs)).rows;
+  rolledRows = (await writer.roll(nowMs, { finishedHoursOnly: true })).rows;
   const snapshot = await writer.publishSnapshot();
   instance = await DuckDBInstance.create(snapshot, { access_mode: 'READ_ONLY' });
   connection = await instance.connect();

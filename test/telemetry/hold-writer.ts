@@ -12,6 +12,7 @@ const writer = await TelemetryWriter.open({ dataDir });
 const traffic = generateTraffic({ authorisations: Number(countText ?? 10), startUs: Date.now() * 1000, spreadUs: 1_000_000 });
 writer.append('spans', traffic.spans);
 await writer.flush();
+if (!process.env.NO_SNAP) await writer.publishSnapshot(); // what the mixer's sink does every few seconds
 process.stdout.write(`ready ${traffic.spans.length}\n`);
 process.stdin.resume();
 process.stdin.on('end', () => {

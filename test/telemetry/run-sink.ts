@@ -14,7 +14,7 @@ const log = silentLogger();
 const bus = await openBus({ servers: url, name: 'test-sink', logger: log });
 await bus.ensureStreams();
 const writer = await TelemetryWriter.open({ dataDir });
-const sink = await TelemetrySink.start({ bus, writer, log, durable, snapshotIntervalMs: 0, rollIntervalMs: 0, retentionIntervalMs: 0 });
+const sink = await TelemetrySink.start({ bus, writer, log, durable, snapshotIntervalMs: 300, rollIntervalMs: 0, retentionIntervalMs: 0 });
 process.stdout.write('ready\n');
 process.on('SIGTERM', () => {
   void (async () => {

@@ -28,12 +28,12 @@ export interface RollResult {
 
 const HOUR_MS = 3_600_000;
 
+/** Roll every live row with `time < cutoffMs`, one new part file per signal and hour touched. */
 export async function rollFinishedHours(
   connection: DuckDBConnection,
   parquetRoot: string,
-  nowMs: number,
+  cutoffMs: number,
 ): Promise<RollResult> {
-  const cutoffMs = Math.floor(nowMs / HOUR_MS) * HOUR_MS;
   const files: RolledFile[] = [];
   for (const signal of SIGNALS) {
     const hours = await connection.runAndReadAll(
@@ -42,7 +42,7 @@ export async function rollFinishedHours(
     );
     for (const row of hours.getRowObjectsJS()) {
       const hour = String(row.hour);
-      files.push(await rollHour(connection, parquetRoot, signal, hour, Number(row.n)));
+      files.push(await rollHour(connection, parquetRoot, signal, hour, Number(row.n), cutoffMs));
     }
   }
   return { files, rows: files.reduce((sum, f) => sum + f.rows, 0) };
@@ -54,13 +54,15 @@ async function rollHour(
   signal: Signal,
   hour: string,
   rows: number,
+  cutoffMs: number,
 ): Promise<RolledFile> {
   const dir = hourDir(parquetRoot, signal, hour);
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `part-${nextPartNumber(dir)}.parquet`);
   const temporary = `${file}.tmp`;
   const startUs = hourStartMs(hour) * 1000;
-  const range = `time >= make_timestamp(${startUs}::BIGINT) AND time < make_timestamp(${startUs + HOUR_MS * 1000}::BIGINT)`;
+  const endUs = Math.min(startUs + HOUR_MS * 1000, cutoffMs * 1000);
+  const range = `time >= make_timestamp(${startUs}::BIGINT) AND time < make_timestamp(${endUs}::BIGINT)`;
   const columns = COLUMNS[signal].map((c) => c.name).join(', ');
   await connection.run(
     `COPY (SELECT ${columns} FROM ${liveTable(signal)} WHERE ${range} ORDER BY time) TO ${sqlString(temporary)} (FORMAT parquet, COMPRESSION zstd)`,

@@ -2,16 +2,18 @@
  * TelemetryReader: read-only SQL over the store, in its own process, whether or not a mixer runs.
  * It opens an in-memory DuckDB, ATTACHes `telemetry.duckdb` READ_ONLY as `store`, and defines the views
  * (`spans`, `logs`, `metrics`, `messages`) over `store.live_*` and the Parquet files.
- * When the running writer holds the file lock, it reads a snapshot instead: a private copy of the
- * file and its WAL (every acked row is in one of them, see writer.ts). If even that fails it reads the
- * Parquet files alone and says so in `warnings`.
+ * When the running writer holds the file lock, it reads `snapshot.duckdb` instead, the consistent copy
+ * the writer refreshes every few seconds (TelemetryWriter.publishSnapshot): results then lag by at most
+ * that interval, and `warnings` says so. Without a snapshot it copies the file itself (rows not yet
+ * checkpointed are missing); if even that fails it reads the Parquet files alone.
  * Only SELECT/EXPLAIN statements run: it must never write, to the store or anywhere else.
  */
-import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance, StatementType } from '@duckdb/node-api';
 import { RigError } from '../../errors/index.ts';
+import { SIGNALS } from '../records.ts';
 import { sqlString, type TelemetryPaths, telemetryPaths } from './paths.ts';
 import { createViewsSql } from './views.ts';
 
@@ -59,9 +61,15 @@ export class TelemetryReader {
         source = 'file';
       } catch (directError) {
         if (!isLockError(directError)) throw openError(paths, directError);
-        snapshotDir = mkdtempSync(join(tmpdir(), 'rig-telemetry-snapshot-'));
         try {
-          await attachSnapshot(connection, paths.database, snapshotDir);
+          if (existsSync(paths.snapshot)) {
+            await connection.run(`ATTACH ${sqlString(paths.snapshot)} AS store (READ_ONLY)`);
+            warnings.push(`the mixer is writing the store: reading its latest snapshot (${snapshotAge(paths.snapshot)})`);
+          } else {
+            snapshotDir = mkdtempSync(join(tmpdir(), 'rig-telemetry-snapshot-'));
+            await attachCopy(connection, paths.database, snapshotDir);
+            warnings.push('the mixer is writing the store and has published no snapshot: rows since its last checkpoint are missing');
+          }
           source = 'snapshot';
         } catch (snapshotError) {
           warnings.push(
@@ -69,6 +77,10 @@ export class TelemetryReader {
           );
         }
       }
+    }
+    if (source !== 'parquet-only' && !(await hasLiveTables(connection))) {
+      warnings.push(`${paths.database} holds no telemetry tables yet: showing rolled Parquet data only`);
+      source = 'parquet-only';
     }
     for (const sql of createViewsSql({
       parquetRoot: paths.parquetRoot,
@@ -117,13 +129,24 @@ export class TelemetryReader {
   }
 }
 
+async function hasLiveTables(connection: DuckDBConnection): Promise<boolean> {
+  const reader = await connection.runAndReadAll(
+    `SELECT count(*)::INTEGER FROM duckdb_tables() WHERE database_name = 'store' AND table_name LIKE 'live_%'`,
+  );
+  return Number(reader.getRowsJS()[0]?.[0]) === SIGNALS.length;
+}
+
+function snapshotAge(path: string): string {
+  const seconds = Math.max(0, Math.round((Date.now() - statSync(path).mtimeMs) / 1000));
+  return `${seconds} s old`;
+}
+
 /**
- * Copy the database file alone and attach the copy. The writer checkpoints on every flush, so the file
- * holds every acked row; the WAL holds at most an unacked batch in flight, and pairing a WAL with a
- * file copied at another instant could replay it twice, so it is left out. A copy torn by a concurrent
+ * Copy the database file alone and attach the copy: it holds every checkpointed row. The WAL is left
+ * out: paired with a file copied at another instant it could replay twice. A copy torn by a concurrent
  * checkpoint fails to attach: try again a few times.
  */
-async function attachSnapshot(connection: DuckDBConnection, database: string, dir: string): Promise<void> {
+async function attachCopy(connection: DuckDBConnection, database: string, dir: string): Promise<void> {
   const copy = join(dir, 'telemetry.duckdb');
   let lastError: unknown;
   for (let attempt = 1; attempt <= 3; attempt++) {

@@ -113,13 +113,13 @@ describe('TelemetryWriter', () => {
     await reopened.close();
   });
 
-  test('roll moves rows of finished hours into signal/hour Parquet partitions and keeps the current hour live', async () => {
+  test('roll with finishedHoursOnly moves rows of finished hours into signal/hour Parquet partitions and keeps the current hour live', async () => {
     const dir = dataDir();
     const writer = await TelemetryWriter.open({ dataDir: dir });
     // 100 authorisations at 15:xx, 100 at 16:xx; "now" is 16:30, so only 15:xx is a finished hour.
     writer.append('spans', generateTraffic({ authorisations: 100, startUs: T15, spreadUs: 600_000_000 }).spans);
     writer.append('spans', generateTraffic({ authorisations: 100, startUs: T15 + HOUR_US, spreadUs: 600_000_000, seed: 9 }).spans);
-    const result = await writer.roll(T15 / 1000 + 90 * 60_000);
+    const result = await writer.roll(T15 / 1000 + 90 * 60_000, { finishedHoursOnly: true });
     const { parquetRoot } = telemetryPaths(dir);
     const expected = join(hourDir(parquetRoot, 'spans', '2026-11-23T15'), 'part-0.parquet');
     assert.deepEqual(
@@ -130,6 +130,25 @@ describe('TelemetryWriter', () => {
     assert.ok(existsSync(expected));
     assert.equal(await count(writer, 'live_spans'), 400, 'only the 16:xx rows stay live');
     assert.equal(await count(writer, 'spans'), 800, 'the view reads live and Parquet rows');
+    await writer.close();
+  });
+
+  test('roll moves rows older than rollAfterMs into their hour partition, newer rows stay live', async () => {
+    const dir = dataDir();
+    const writer = await TelemetryWriter.open({ dataDir: dir, rollAfterMs: 5 * 60_000 });
+    // Spans from 15:00 to 15:10; now is 15:12, so rows before 15:07 roll.
+    const spans = generateTraffic({ authorisations: 600, startUs: T15, spreadUs: 600_000_000 }).spans;
+    writer.append('spans', spans);
+    const nowMs = T15 / 1000 + 12 * 60_000;
+    const result = await writer.roll(nowMs);
+    const expectedRolled = spans.filter((s) => s.startUs < (nowMs - 5 * 60_000) * 1000).length;
+    assert.equal(result.rows, expectedRolled);
+    assert.deepEqual(
+      result.files.map((f) => [f.signal, f.hour]),
+      [['spans', '2026-11-23T15']],
+    );
+    assert.equal(await count(writer, 'live_spans'), spans.length - expectedRolled);
+    assert.equal(await count(writer, 'spans'), spans.length);
     await writer.close();
   });
 

@@ -2,8 +2,10 @@
  * TelemetryWriter: the store's only writer. It owns one DuckDB file (`telemetry.duckdb`) and the
  * Parquet tree beside it:
  *   - `append` buffers records in memory (cheap, synchronous);
- *   - `flush` turns the buffers into data chunks, appends them with the DuckDB appender, commits and
- *     checkpoints: when it resolves the rows are durable, which is when the sink may ack;
+ *   - `flush` turns the buffers into data chunks and appends them with the DuckDB appender in one
+ *     transaction; DuckDB writes and fsyncs its WAL at commit, so when it resolves the rows are
+ *     durable, which is when the sink may ack. The WAL is folded into the file by a CHECKPOINT at most
+ *     every `checkpointIntervalMs` (and before a roll, a snapshot and close);
  *   - `roll` moves rows of finished hours into `signal=<s>/hour=<h>/part-<n>.parquet` (parquet.ts);
  *   - `applyRetention` drops partitions and rows older than the configured window;
  *   - `publishSnapshot` refreshes a consistent copy of the file for readers such as Grafana.
@@ -11,7 +13,7 @@
  * It must never be opened twice on the same file (DuckDB's file lock enforces it across processes)
  * and never ack anything itself.
  */
-import { copyFileSync, mkdirSync, renameSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync } from 'node:fs';
 import {
   type DuckDBAppender,
   type DuckDBConnection,
@@ -34,8 +36,13 @@ export interface WriterOptions {
   dataDir: string;
   /** Keep telemetry this long (hours); undefined keeps everything. */
   retentionHours?: number;
-  /** CHECKPOINT after each flush (default true): the file alone then holds every acked row. */
-  checkpointEachFlush?: boolean;
+  /** Fold the WAL into the file after a flush when the last CHECKPOINT is older than this (default 5 s; 0 = every flush). */
+  checkpointIntervalMs?: number;
+  /**
+   * `roll` moves rows older than this into Parquet (default: 60 s), so the live file stays small; rows
+   * still go to their hour's partition. Without it only finished hours would roll.
+   */
+  rollAfterMs?: number;
   /** DuckDB threads for this instance (default: DuckDB's choice). */
   threads?: number;
 }
@@ -66,6 +73,7 @@ export class TelemetryWriter {
   private readonly lane = new SerialLane();
   private closed = false;
   private pendingBatches: TelemetryBatch[] = [];
+  private lastCheckpointMs = Date.now();
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -96,6 +104,8 @@ export class TelemetryWriter {
     for (const signal of SIGNALS) await connection.run(createTableSql(signal));
     await connection.run(CREATE_ROLLS_SQL);
     await connection.run(CREATE_BATCHES_SQL);
+    // The schema goes into the file itself, not only the WAL: copies of the file are then always usable.
+    await connection.run('CHECKPOINT');
     await recoverInterruptedRolls(connection, paths.parquetRoot);
     await ensureSchemaFiles(connection, paths.parquetRoot);
     const sinks = {} as Record<Signal, SignalSink>;
@@ -140,11 +150,17 @@ export class TelemetryWriter {
     return this.lane.run(() => this.flushNow());
   }
 
-  /** Move rows of hours that ended before `nowMs` (default: now) into Parquet. */
-  roll(nowMs: number = Date.now()): Promise<RollResult> {
+  /**
+   * Move rows older than `rollAfterMs` before `nowMs` (default: now) into their hour's Parquet
+   * partition; `{ finishedHoursOnly: true }` rolls only hours that ended before `nowMs`.
+   */
+  roll(nowMs: number = Date.now(), options: { finishedHoursOnly?: boolean } = {}): Promise<RollResult> {
     return this.lane.run(async () => {
       await this.flushNow();
-      const result = await rollFinishedHours(this.connection, this.paths.parquetRoot, nowMs);
+      const hourStart = Math.floor(nowMs / 3_600_000) * 3_600_000;
+      const cutoffMs = options.finishedHoursOnly ? hourStart : nowMs - (this.options.rollAfterMs ?? 60_000);
+      const result = await rollFinishedHours(this.connection, this.paths.parquetRoot, cutoffMs);
+      await this.checkpointNow();
       if (result.files.length > 0) await this.refreshViewsNow();
       return result;
     });
@@ -164,16 +180,24 @@ export class TelemetryWriter {
   }
 
   /**
-   * Refresh `snapshot.duckdb`: flush, checkpoint, copy, rename. Between two lane operations the file
-   * is quiescent and checkpointed, so the copy is consistent; the rename makes it appear atomically
-   * (the Grafana DuckDB plugin reloads a file when it changes). Holds the persistent views.
+   * Refresh `snapshot.duckdb`: DuckDB copies this database (tables, views) into a fresh file, which is
+   * then renamed over the old one so readers (the Grafana plugin reloads on change, `rig data query`
+   * while the mixer runs) always find a complete file. The copy is made by DuckDB, never by opening the
+   * live file here: closing any descriptor of it would drop this process's POSIX lock on it.
    */
   publishSnapshot(): Promise<string> {
     return this.lane.run(async () => {
       await this.flushNow();
-      await this.connection.run('CHECKPOINT');
       const temporary = `${this.paths.snapshot}.tmp`;
-      copyFileSync(this.paths.database, temporary);
+      rmSync(temporary, { force: true });
+      await this.connection.run(`ATTACH ${sqlString(temporary)} AS telemetry_snapshot`);
+      try {
+        const current = await this.connection.runAndReadAll('SELECT current_database()');
+        const name = String(current.getRowsJS()[0]?.[0]);
+        await this.connection.run(`COPY FROM DATABASE "${name}" TO telemetry_snapshot`);
+      } finally {
+        await this.connection.run('DETACH telemetry_snapshot');
+      }
       renameSync(temporary, this.paths.snapshot);
       return this.paths.snapshot;
     });
@@ -200,7 +224,7 @@ export class TelemetryWriter {
       await this.flushNow();
       for (const signal of SIGNALS) this.sinks[signal].appender.closeSync();
       this.batchIds.closeSync();
-      await this.connection.run('CHECKPOINT');
+      await this.checkpointNow();
       this.closed = true;
       this.connection.closeSync();
       this.instance.closeSync();
@@ -248,7 +272,7 @@ export class TelemetryWriter {
         cause: error,
       });
     }
-    if (this.options.checkpointEachFlush !== false) await this.connection.run('CHECKPOINT');
+    if (Date.now() - this.lastCheckpointMs >= (this.options.checkpointIntervalMs ?? 5000)) await this.checkpointNow();
     return { rows, bySignal, duplicateBatches: duplicates };
   }
 
@@ -272,6 +296,11 @@ export class TelemetryWriter {
       fresh.push(batch);
     }
     return { fresh, duplicates: batches.length - fresh.length };
+  }
+
+  private async checkpointNow(): Promise<void> {
+    await this.connection.run('CHECKPOINT');
+    this.lastCheckpointMs = Date.now();
   }
 
   private async refreshViewsNow(): Promise<void> {
