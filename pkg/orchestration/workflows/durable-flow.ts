@@ -355,7 +355,8 @@ function retryPolicyOf(retry: StepRetryPolicy | undefined): ActivityOptions['ret
     ...(retry.initialInterval === undefined ? {} : { initialInterval: retry.initialInterval }),
     ...(retry.backoff === undefined ? {} : { backoffCoefficient: retry.backoff }),
     ...(retry.maximumInterval === undefined ? {} : { maximumInterval: retry.maximumInterval }),
-    ...(retry.maxAttempts === undefined ? {} : { maximumAttempts: retry.maxAttempts }),
+    // 0 = unlimited: Temporal's TS SDK wants the field absent for that (it rejects 0).
+    ...(retry.maxAttempts === undefined || retry.maxAttempts === 0 ? {} : { maximumAttempts: retry.maxAttempts }),
     ...(retry.nonRetryable === undefined ? {} : { nonRetryableErrorTypes: retry.nonRetryable }),
   } as ActivityOptions['retry'];
 }
