@@ -87,8 +87,10 @@ describe('ISO 8583 reversal flow', () => {
 
       assert.deepEqual(mtisFor(stan), ['0100', '0400', '0401', '0401'], 'the loop stopped at the first 0410');
       const reversal = issuer.received.find((m) => m.mti === '0400' && (m.fields as Record<string, unknown>)['11'] === stan);
-      assert.equal((reversal?.fields as Record<string, unknown>)['90'], `0100${stan}11231915000000012345600000000000`);
-      assert.equal((reversal?.fields as Record<string, unknown>)['4'], '000000001250');
+      assert.ok(reversal !== undefined);
+      const reversalFields = reversal.fields as Record<string, unknown>;
+      assert.equal(reversalFields['90'], `0100${stan}11231915000000012345600000000000`, 'DE 90 names the original 0100');
+      assert.equal(reversalFields['4'], '000000001250');
 
       const answers = sink.received.filter((r) => r.label === label);
       assert.equal(answers.length, 1, 'the acquirer got exactly one answer');
