@@ -47,6 +47,7 @@ export class Rack {
   private reconciling: Promise<void> = Promise.resolve();
   private latest: DesiredState | undefined;
   private draining = false;
+  private pendingRetry = false;
   private stopped = false;
 
   constructor(private readonly options: RackOptions) {
@@ -64,7 +65,10 @@ export class Rack {
     this.racks = await bus.kv<RackRecord>('racks');
     this.desired = await bus.kv<DesiredState | ScenarioRecord>('desired');
     await this.heartbeat();
-    this.heartbeatTimer = setInterval(() => void this.heartbeat().catch((error: unknown) => this.log.warn({ err: String(error) }, 'heartbeat failed')), this.options.heartbeatMs);
+    this.heartbeatTimer = setInterval(() => {
+      this.heartbeat().catch((error: unknown) => this.log.warn({ err: String(error) }, 'heartbeat failed'));
+      this.retryFailedGears();
+    }, this.options.heartbeatMs);
     this.heartbeatTimer.unref();
     const reply = envelopeFactory({ nextId: () => this.options.ids.next(), scenario: '', gearId: 'control', sourcePrefix: `rack/${this.id}` });
     this.control = bus.serve(controlSubject(this.id, 'drain'), async (request) => {
@@ -85,6 +89,15 @@ export class Rack {
   /** Resolves once the latest desired state seen so far has been applied. */
   settled(): Promise<void> {
     return this.reconciling;
+  }
+
+  /** Gears that failed to start are retried once per heartbeat until they run or are unassigned. */
+  private retryFailedGears(): void {
+    if (!this.latest || this.draining || this.stopped || this.pendingRetry) return;
+    if (![...this.runtimes.values()].some((runtime) => runtime.hasFailures)) return;
+    this.pendingRetry = true;
+    this.onDesired(this.latest);
+    void this.reconciling.then(() => (this.pendingRetry = false));
   }
 
   private onDesired(state: DesiredState): void {

@@ -43,7 +43,10 @@ export class ScenarioRuntime {
     const next = record.scenario;
     const nextInputs = portTable(next, 'to');
     const wanted = new Set(gearIds);
-    const toStop = [...this.hosts.keys()].filter((id) => !wanted.has(id) || gearChanged(previous, next, id, this.inputs, nextInputs));
+    // A gear that failed to start (a port in use, an unreachable peer) is recreated on every apply.
+    const toStop = [...this.hosts.keys()].filter(
+      (id) => !wanted.has(id) || this.hosts.get(id)?.state === 'failed' || gearChanged(previous, next, id, this.inputs, nextInputs),
+    );
     await this.stopHosts(toStop);
 
     this.record = record;
@@ -53,6 +56,11 @@ export class ScenarioRuntime {
       if (this.hosts.has(id)) continue;
       await this.startHost(next, id);
     }
+  }
+
+  /** True when a gear failed to start and a later apply should try again. */
+  get hasFailures(): boolean {
+    return this.failures.size > 0 || [...this.hosts.values()].some((host) => host.state === 'failed');
   }
 
   status(): RackScenarioStatus {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -84,6 +85,29 @@ describe('mixer and rack over real NATS JetStream', () => {
       return Object.keys((body as { scenarios: object }).scenarios).length === 0 ? true : undefined;
     });
     assert.equal(((await cp.api('GET', '/v1/scenarios/counter/status')).body as { state: string }).state, 'undeployed');
+  });
+
+  it('reports a gear that cannot start and retries it until it runs', async () => {
+    const blocker = createServer();
+    const port = await new Promise<number>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve((blocker.address() as AddressInfo).port)));
+    const busy = { id: 'busy', gears: [{ id: 'api', type: 'http-in', config: { port, mode: 'accept' } }, { id: 'audit', type: 'log' }], wires: [{ from: 'api.out', to: 'audit.in' }] };
+    assert.equal((await cp.api('PUT', '/v1/scenarios/busy', busy)).status, 200);
+    assert.equal((await cp.api('POST', '/v1/scenarios/busy/deploy')).status, 200);
+    const failed = await eventually(async () => {
+      const { body } = await cp.api('GET', '/v1/scenarios/busy/status');
+      const api = (body as { gears: { gear: string; state: string; error?: string }[] }).gears.find((g) => g.gear === 'api');
+      return api?.state === 'failed' ? api : undefined;
+    });
+    assert.match(failed.error ?? '', /EADDRINUSE/);
+    assert.equal(((await cp.api('GET', '/v1/scenarios/busy/status')).body as { state: string }).state, 'degraded');
+    await new Promise<void>((resolve) => blocker.close(() => resolve()));
+    await eventually(async () => {
+      const { body } = await cp.api('GET', '/v1/scenarios/busy/status');
+      return (body as { state: string }).state === 'running' ? true : undefined;
+    });
+    const accepted = await fetch(`http://127.0.0.1:${port}/`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
+    assert.equal(accepted.status, 202);
+    assert.equal((await cp.api('POST', '/v1/scenarios/busy/undeploy')).status, 200);
   });
 
   it('publishes an OpenAPI document covering the routes', async () => {
