@@ -46,7 +46,7 @@ export interface DurablePublishOptions {
   msgId?: string;
 }
 
-/** JetStream publish of `envelope` on `subject`, deduplicated by envelope id. */
+/** JetStream publish of `envelope` on `subject`, deduplicated by envelope id (or `options.msgId`). */
 export async function publishDurable(
   bus: BusConnection,
   subject: string,

@@ -70,6 +70,16 @@ describe('durable publish', () => {
     assert.equal((await storedMessages(bus, streams.data.name)).length, 2);
   });
 
+  test('a dedup key given as msgId replaces the id: two envelopes with one key are stored once', async () => {
+    const streams = await testStreams(bus);
+    const key = 'input-42/parse/out/0';
+    await publishDurable(bus, streams.dataSubject('w'), envelope('first'), { msgId: key });
+    const again = await publishDurable(bus, streams.dataSubject('w'), envelope('re-emitted'), { msgId: key });
+    assert.equal(again.duplicate, true);
+    const stored = await storedMessages(bus, streams.data.name);
+    assert.deepEqual(stored.map((message) => decodeEnvelope(message.data).data), ['first']);
+  });
+
   test('publishing to a subject no stream captures is BUS_NO_STREAM', async () => {
     await assert.rejects(
       publishDurable(bus, `${uniqueToken()}.nowhere`, envelope(1), { timeoutMs: 2_000 }),
