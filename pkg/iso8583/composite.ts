@@ -63,7 +63,7 @@ export function positionalSubfields(doc: PositionalSubfieldsDoc, parent: FieldCo
   const codecs = ids.map((id) => byId.get(id)!.codec);
   const known = new Set(ids);
   return {
-    decodeRegion(r: Reader, start: number, end: number, _privateCopy: boolean) {
+    decodeRegion(r: Reader, start: number, end: number) {
       const out: IsoComposite = {};
       r.pos = start;
       for (let i = 0; i < codecs.length && r.pos < end; i++) out[ids[i]!] = codecs[i]!.decode(r, end);
@@ -115,7 +115,7 @@ export function bitmapSubfields(doc: BitmapSubfieldsDoc, parent: FieldContext): 
   const wire = bitmap.bytes * maps;
   const bitmapLabel = `${parent.label} bitmap`;
   return {
-    decodeRegion(r: Reader, start: number, end: number, _privateCopy: boolean) {
+    decodeRegion(r: Reader, start: number, end: number) {
       if (start + wire > end) {
         throw isoError(IsoErrorCode.TRUNCATED, bitmapLabel, start, `nested bitmap needs ${wire} byte(s), ${end - start} left`);
       }

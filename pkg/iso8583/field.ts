@@ -8,7 +8,7 @@ import { RigError, isRigError } from '../errors/index.ts';
 import { asciiTextField } from './ascii-field.ts';
 import { CHARSETS } from './charset.ts';
 import { bcdCodec } from './encoding/bcd.ts';
-import { binaryCodec, hexCodec } from './encoding/binary.ts';
+import { binaryCodec, decodeHexInto, encodeHexFrom, hexCodec } from './encoding/binary.ts';
 import type { DataCodec } from './encoding/codec.ts';
 import { asciiCodec, checkSignedAmount, ebcdicCodec } from './encoding/text.ts';
 import { IsoErrorCode, isoError } from './errors.ts';
@@ -128,6 +128,10 @@ export function compileField(doc: FieldDoc, ctx: FieldContext): FieldCodec {
     throw specError(`${where}.encoding`, `a field with subfields is carried as binary, hex, ascii or ebcdic bytes, not ${encoding}`);
   }
   const hexCarrier = sub !== undefined && encoding === 'hex';
+  /** Decoded bytes of a hex-carried field, reused per message (this codec is never re-entered). */
+  let hexScratch = Buffer.allocUnsafe(hexCarrier ? 256 : 0);
+  /** Subfields of a hex-carried field are packed here first, then written as hex (reused, never re-entered). */
+  const hexWriter: Writer = { buf: Buffer.allocUnsafe(hexCarrier ? 256 : 0), pos: 0 };
 
   /** Read the prefix (or take the fixed length); returns the wire size and stores units in lastUnits. */
   let lastUnits = 0;
@@ -163,17 +167,23 @@ export function compileField(doc: FieldDoc, ctx: FieldContext): FieldCodec {
   function decodeSubfields(r: Reader, dataStart: number, dataEnd: number, units: number) {
     if (sub === undefined) throw new Error('unreachable: decodeSubfields without subfields');
     if (!hexCarrier) {
-      const value = sub.decodeRegion(r, dataStart, dataEnd, false);
+      const value = sub.decodeRegion(r, dataStart, dataEnd);
       r.pos = dataEnd;
       return value;
     }
     // Hex-carried subfields (e.g. DE 55 in an ASCII spec): decode the hex first, then the items; map
     // offsets in errors and spans back to the message (each inner byte is two wire bytes).
-    const inner = codec.decode(r.buf, dataStart, dataEnd - dataStart, units, label) as Uint8Array;
+    // The decoded bytes go to this field's own scratch buffer (no allocation; the subfield codecs copy
+    // whatever they return out of it).
+    if (hexScratch.length < units) hexScratch = Buffer.allocUnsafe(Math.max(units, 2 * hexScratch.length));
+    const bad = decodeHexInto(r.buf, dataStart, units, hexScratch);
+    if (bad >= 0) {
+      throw isoError(IsoErrorCode.BAD_CHAR, label, bad, `byte 0x${r.buf[bad]!.toString(16).toUpperCase().padStart(2, '0')} is not an upper-case hex digit`);
+    }
     const innerSpans: IsoFieldSpan[] | null = r.spans === null ? null : [];
-    const innerReader: Reader = { buf: Buffer.from(inner.buffer, inner.byteOffset, inner.byteLength), pos: 0, spans: innerSpans };
+    const innerReader: Reader = { buf: hexScratch, pos: 0, spans: innerSpans };
     try {
-      const value = sub.decodeRegion(innerReader, 0, inner.length, true);
+      const value = sub.decodeRegion(innerReader, 0, units);
       if (innerSpans !== null) {
         for (const span of innerSpans) {
           r.spans?.push({
@@ -240,10 +250,11 @@ export function compileField(doc: FieldDoc, ctx: FieldContext): FieldCodec {
     w.pos += prefixBytes;
     const dataStart = w.pos;
     if (hexCarrier) {
-      const inner: Writer = { buf: Buffer.allocUnsafe(256), pos: 0 };
+      const inner = hexWriter;
+      inner.pos = 0;
       sub.encode(value, inner);
       ensure(w, inner.pos * 2);
-      codec.encode(inner.buf.subarray(0, inner.pos), inner.pos, w, label);
+      encodeHexFrom(inner.buf, inner.pos, w);
     } else {
       sub.encode(value, w);
     }

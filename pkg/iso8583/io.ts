@@ -26,7 +26,7 @@ export function asBuffer(bytes: Uint8Array): Buffer {
 export function ensure(w: Writer, n: number): void {
   const need = w.pos + n;
   if (need <= w.buf.length) return;
-  let size = w.buf.length * 2;
+  let size = Math.max(256, w.buf.length * 2);
   while (size < need) size *= 2;
   const bigger = Buffer.allocUnsafe(size);
   w.buf.copy(bigger, 0, 0, w.pos);

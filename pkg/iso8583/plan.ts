@@ -25,10 +25,10 @@ export interface FieldCodec {
 /** Decodes/encodes the inside of a field (positional subfields, a nested bitmap, TLV items). */
 export interface SubfieldCodec {
   /**
-   * Decode buf[start, end) completely (bytes left over are ISO_EXTRA_BYTES). `privateCopy` says r.buf is a
-   * fresh buffer owned by the codec (values may view into it) rather than the caller's input.
+   * Decode r.buf[start, end) completely (bytes left over are ISO_EXTRA_BYTES). r.buf may be a scratch
+   * buffer reused later: values must never alias it.
    */
-  decodeRegion(r: Reader, start: number, end: number, privateCopy: boolean): IsoFieldValue;
+  decodeRegion(r: Reader, start: number, end: number): IsoFieldValue;
   encode(value: unknown, w: Writer): void;
   /** Description of a subfield by id (for IsoSpec.describe). */
   describe(path: readonly string[]): string | undefined;

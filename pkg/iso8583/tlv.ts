@@ -131,15 +131,8 @@ export function tlvSubfields(doc: TlvSubfieldsDoc, parent: FieldContext): Subfie
     return n;
   }
 
-  /**
-   * Binary values are views into one private copy of the field (`owned`), made once per field: one
-   * allocation per DE 55 instead of one backing store per tag. They never alias the caller's input.
-   */
-  let owned: Uint8Array = new Uint8Array(0);
-  let ownedStart = 0;
-
   function decodeValue(buf: Buffer, start: number, end: number, tag: string): string | Uint8Array {
-    if (valueEncoding === 'binary') return new Uint8Array(owned.buffer, owned.byteOffset + start - ownedStart, end - start);
+    if (valueEncoding === 'binary') return copyBytes(buf, start, end);
     if (valueEncoding === 'ascii') {
       const bad = firstBadByte(buf, start, end, TEXT);
       if (bad >= 0) throw isoError(IsoErrorCode.BAD_CHAR, tagLabel(tag), bad, `character ${showByte(buf[bad]!)} is not printable`);
@@ -205,7 +198,7 @@ export function tlvSubfields(doc: TlvSubfieldsDoc, parent: FieldContext): Subfie
       const value = constructed
         ? decodeItems(r, valueStart, valueEnd, depth + 1, r.spans === null ? path : [...path, tag])
         : valueEncoding === 'binary'
-          ? new Uint8Array(owned.buffer, owned.byteOffset + valueStart - ownedStart, length)
+          ? copyBytes(buf, valueStart, valueEnd)
           : decodeValue(buf, valueStart, valueEnd, tag);
       items.push({ tag, value });
       pos = valueEnd;
@@ -321,16 +314,7 @@ export function tlvSubfields(doc: TlvSubfieldsDoc, parent: FieldContext): Subfie
   }
 
   return {
-    decodeRegion(r: Reader, start: number, end: number, privateCopy: boolean) {
-      if (valueEncoding === 'binary') {
-        if (privateCopy) owned = r.buf;
-        else {
-          // A plain Uint8Array copy (no Buffer wrapper objects): one allocation, one memcpy.
-          owned = new Uint8Array(end - start);
-          owned.set(new Uint8Array(r.buf.buffer, r.buf.byteOffset + start, end - start));
-        }
-        ownedStart = privateCopy ? 0 : start;
-      }
+    decodeRegion(r: Reader, start: number, end: number) {
       const items = decodeItems(r, start, end, 1, parent.path);
       r.pos = end;
       return items;
@@ -345,6 +329,18 @@ const ONE_BYTE_TAGS: readonly string[] = Array.from({ length: 256 }, (_, b) => b
 
 /** Distinct tags remembered per TLV field (bounds memory when a peer sends many different tags). */
 const TAG_CACHE_LIMIT = 4096;
+
+/**
+ * Copy buf[start, end) into its own Uint8Array. EMV values are short, and V8 allocates typed arrays of up
+ * to 64 bytes on the JS heap (cheap), so one small copy per value beats views into a shared copy.
+ */
+function copyBytes(buf: Uint8Array, start: number, end: number): Uint8Array {
+  const n = end - start;
+  const out = new Uint8Array(n);
+  if (n > 64) out.set(buf.subarray(start, end));
+  else for (let i = 0; i < n; i++) out[i] = buf[start + i]!;
+  return out;
+}
 
 function writeBytes(bytes: Uint8Array, w: Writer): void {
   const n = bytes.length;

@@ -64,39 +64,45 @@ export const binaryCodec: DataCodec = {
   },
 };
 
+/**
+ * Decode `count` bytes written as upper-case hex at buf[start] into `into`; returns the offset of the first
+ * bad digit, or -1.
+ */
+export function decodeHexInto(buf: Uint8Array, start: number, count: number, into: Uint8Array): number {
+  for (let i = 0, p = start; i < count; i++, p += 2) {
+    const v = HEX_PAIR[(buf[p]! << 8) | buf[p + 1]!]!;
+    if (v === 0xffff) return HEX_VALUE[buf[p]!] === 0xff ? p : p + 1;
+    into[i] = v;
+  }
+  return -1;
+}
+
 export const hexCodec: DataCodec = {
   wireBytes: (units) => units * 2,
   unitsIn: (wire) => ((wire & 1) === 0 ? wire >> 1 : -1),
-  decode(buf, start, wire, units, label) {
+  decode(buf, start, _wire, units, label) {
     const out = new Uint8Array(units);
-    for (let i = 0, p = start; i < units; i++, p += 2) {
-      const v = HEX_PAIR[(buf[p]! << 8) | buf[p + 1]!]!;
-      if (v !== 0xffff) {
-        out[i] = v;
-        continue;
-      }
-      const at = HEX_VALUE[buf[p]!] === 0xff ? p : p + 1;
-      throw isoError(
-        IsoErrorCode.BAD_CHAR,
-        label,
-        at,
-        `byte 0x${buf[at]!.toString(16).toUpperCase().padStart(2, '0')} is not an upper-case hex digit`,
-      );
+    const bad = decodeHexInto(buf, start, units, out);
+    if (bad >= 0) {
+      throw isoError(IsoErrorCode.BAD_CHAR, label, bad, `byte 0x${buf[bad]!.toString(16).toUpperCase().padStart(2, '0')} is not an upper-case hex digit`);
     }
-    void wire;
     return out;
   },
   prepare: prepareBytes,
   unitsOf: (value) => value.length,
   encode(value, _units, w: Writer) {
-    const bytes = value as Uint8Array;
-    const out = w.buf;
-    let pos = w.pos;
-    for (let i = 0; i < bytes.length; i++) {
-      const b = bytes[i]!;
-      out[pos++] = HEX_DIGIT[b >> 4]!;
-      out[pos++] = HEX_DIGIT[b & 0x0f]!;
-    }
-    w.pos = pos;
+    encodeHexFrom(value as Uint8Array, (value as Uint8Array).length, w);
   },
 };
+
+/** Write the first `count` bytes of `bytes` as upper-case hex at w.pos (room ensured by the caller). */
+export function encodeHexFrom(bytes: Uint8Array, count: number, w: Writer): void {
+  const out = w.buf;
+  let pos = w.pos;
+  for (let i = 0; i < count; i++) {
+    const b = bytes[i]!;
+    out[pos++] = HEX_DIGIT[b >> 4]!;
+    out[pos++] = HEX_DIGIT[b & 0x0f]!;
+  }
+  w.pos = pos;
+}
