@@ -73,7 +73,7 @@ describe('Temporal server restart', () => {
       assert.deepEqual(mtis.slice(0, 2), ['0100', '0400']);
       assert.ok(mtis.slice(2).every((m) => m === '0401'), mtis.join(' '));
       assert.deepEqual(
-        (err.details?.history as { step: string; state: string }[]).map((r) => [r.step, r.state]),
+        ((err.details?.history ?? []) as { step: string; state: string }[]).map((r) => [r.step, r.state]),
         [
           ['authorize', 'failed'],
           ['answer-timeout', 'completed'],
