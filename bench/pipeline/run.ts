@@ -1,0 +1,153 @@
+/**
+ * bench/pipeline: messages through a real rack — JetStream → 3 inline gears → JetStream — next to raw
+ * nats.js doing the same work on the same nats-server in the same run:
+ *
+ *   raw 1 hop      publish (window in flight) → one pull consumer acks          the cost of one JetStream hop
+ *   raw 3 relays   publish → 3 raw consumers, each republishing to the next     the same topology, no fluxrig
+ *   fluxrig        publish → transform → filter → transform (a deployed scenario on a Rack) → counted
+ *
+ * Ratios: fluxrig / raw 3 relays is fluxrig's overhead (envelopes, CBOR, dedup keys, ack-after-emit);
+ * fluxrig / raw 1 hop is against the issue's "raw NATS" baseline (the pipeline does 4 JetStream hops).
+ *
+ *   node --import tsx bench/pipeline/run.ts [--messages 10000] [--window 256]
+ */
+import { mkdtempSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { gearCatalogue } from '../../gears/catalogue.ts';
+import { openBus } from '../../pkg/bus/index.ts';
+import { createIdGenerator } from '../../pkg/idgen/index.ts';
+import { silentLogger } from '../../pkg/log/index.ts';
+import { startMixer } from '../../pkg/mixer/mixer.ts';
+import { Rack } from '../../pkg/rack/rack.ts';
+import { startNats } from '../../pkg/supervise/index.ts';
+import { dataSubject } from '../../pkg/wire/subjects.ts';
+
+function arg(name: string, fallback: number): number {
+  const index = process.argv.indexOf(`--${name}`);
+  return index > 0 ? Number(process.argv[index + 1]) : fallback;
+}
+const MESSAGES = arg('messages', 10_000);
+const WINDOW = arg('window', 256);
+const payload = { mti: '0200', fields: { 2: '4111111111111111', 3: '000000', 4: '000000001000', 11: '000001', 41: 'TERM0001' } };
+
+/** Publishes `count` items with at most `window` acks outstanding. */
+async function publishWindowed(count: number, publish: (n: number) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  const lanes = Array.from({ length: WINDOW }, async () => {
+    while (next < count) await publish(next++);
+  });
+  await Promise.all(lanes);
+}
+
+async function rawCase(url: string, relays: number): Promise<number> {
+  const nc = await connect({ servers: url });
+  const jsm = await jetstreamManager(nc);
+  const js = jetstream(nc);
+  const stream = `RAW${relays}`;
+  await jsm.streams.add({ name: stream, subjects: [`raw${relays}.>`] });
+  const body = new TextEncoder().encode(JSON.stringify(payload));
+  const stops: (() => void)[] = [];
+  let done!: () => void;
+  const finished = new Promise<void>((resolve) => (done = resolve));
+  let arrived = 0;
+  for (let stage = 0; stage <= relays; stage++) {
+    const durable = `stage${stage}`;
+    await jsm.consumers.add(stream, { durable_name: durable, ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.All, filter_subject: `raw${relays}.s${stage}` });
+    const messages = await (await js.consumers.get(stream, durable)).consume({ max_messages: 256 });
+    stops.push(() => messages.stop());
+    void (async () => {
+      for await (const message of messages) {
+        if (stage < relays) {
+          void js.publish(`raw${relays}.s${stage + 1}`, message.data, { msgID: `${message.seq}-${stage}` }).then(() => message.ack());
+        } else {
+          message.ack();
+          if (++arrived === MESSAGES) done();
+        }
+      }
+    })();
+  }
+  const started = performance.now();
+  await publishWindowed(MESSAGES, (n) => js.publish(`raw${relays}.s0`, body, { msgID: `m${n}` }));
+  await finished;
+  const seconds = (performance.now() - started) / 1000;
+  for (const stop of stops) stop();
+  await nc.close();
+  return MESSAGES / seconds;
+}
+
+async function fluxrigCase(url: string): Promise<number> {
+  const logger = silentLogger();
+  const ids = createIdGenerator({ machineId: 1 });
+  const mixerBus = await openBus({ servers: url, name: 'bench-mixer', logger });
+  const rackBus = await openBus({ servers: url, name: 'bench-rack', logger });
+  const mixer = await startMixer({ bus: mixerBus, catalogue: gearCatalogue, logger, ids, host: '127.0.0.1', port: 0, apiToken: 'bench', version: 'bench', reconcileEveryMs: 500 });
+  const rack = new Rack({ bus: rackBus, id: 'bench', labels: {}, catalogue: gearCatalogue, logger, ids: createIdGenerator({ machineId: 2 }), version: 'bench', heartbeatMs: 500, drainTimeoutMs: 5000, concurrency: 256 });
+  await rack.start();
+  const scenario = {
+    id: 'bench',
+    gears: [
+      { id: 'source', type: 'generator', config: { interval: '1h', count: 1, data: payload } },
+      { id: 'enrich', type: 'transform', config: { expression: '$merge([$, { "channel": "pos" }])' } },
+      { id: 'screen', type: 'filter', config: { condition: '$number(fields."4") < 100000000' } },
+      { id: 'shape', type: 'transform', config: { expression: '{ "mti": mti, "fields": fields, "channel": channel }' } },
+      { id: 'tail', type: 'log', config: { level: 'trace' } },
+    ],
+    wires: [
+      { id: 'w0', from: 'source.out', to: 'enrich.in' },
+      { id: 'w1', from: 'enrich.out', to: 'screen.in' },
+      { id: 'w2', from: 'screen.out', to: 'shape.in' },
+      { id: 'w3', from: 'shape.out', to: 'tail.in' },
+    ],
+  };
+  await mixer.service.putScenario('bench', scenario);
+  await mixer.service.setDeployed('bench', true);
+  for (;;) {
+    if ((await mixer.service.status('bench')).state === 'running') break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  // Count what leaves the third gear with a consumer of our own on w3.
+  let arrived = 0;
+  let done!: () => void;
+  const finished = new Promise<void>((resolve) => (done = resolve));
+  const counter = await rackBus.consume({ stream: 'FLUXRIG_DATA', durable: 'bench-counter', filterSubjects: [dataSubject('bench', 'w3')], concurrency: 256, deliverPolicy: 'new' }, async (envelope) => {
+    if (envelope.source.endsWith('/gear/source')) return; // the generator's single tick
+    if (++arrived === MESSAGES) done();
+  });
+  const started = performance.now();
+  await publishWindowed(MESSAGES, (n) =>
+    mixerBus.publish(dataSubject('bench', 'w0'), { id: ids.next(), type: 'fluxrig.message', source: 'bench/producer', time: new Date().toISOString(), data: payload, scenario: 'bench', headers: { n: String(n) } }),
+  );
+  await finished;
+  const seconds = (performance.now() - started) / 1000;
+  await counter.stop();
+  await rack.stop();
+  await mixer.stop();
+  await rackBus.close();
+  await mixerBus.close();
+  return MESSAGES / seconds;
+}
+
+async function main(): Promise<void> {
+  const nats = await startNats({ dataDir: mkdtempSync(join(tmpdir(), 'fluxrig-bench-pipeline-')), ephemeral: true });
+  try {
+    process.stdout.write(`bench/pipeline: ${MESSAGES} messages, window ${WINDOW}, ${cpus().length} CPUs, load ${loadavg()[0]?.toFixed(2)}\n`);
+    const oneHop = await rawCase(nats.url, 0);
+    const relays = await rawCase(nats.url, 3);
+    const fluxrig = await fluxrigCase(nats.url);
+    const rows: [string, number][] = [
+      ['raw 1 hop (publish → consume)', oneHop],
+      ['raw 3 relays (4 hops)', relays],
+      ['fluxrig: 3 inline gears (4 hops)', fluxrig],
+    ];
+    for (const [name, rate] of rows) process.stdout.write(`  ${name.padEnd(36)} ${Math.round(rate).toString().padStart(8)} msgs/s\n`);
+    process.stdout.write(`  ratio fluxrig / raw 3 relays          ${(fluxrig / relays).toFixed(2)}\n`);
+    process.stdout.write(`  ratio fluxrig / raw 1 hop             ${(fluxrig / oneHop).toFixed(2)}  (goal >= 0.50)\n`);
+  } finally {
+    await nats.stop();
+  }
+}
+
+await main();
