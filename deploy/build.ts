@@ -18,7 +18,7 @@ import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 import { VERSION } from '../cmd/rig/version.ts';
@@ -29,7 +29,7 @@ import type { PackagedAsset, PackagedManifest } from './sea/runtime.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
-const work = join(dist, '.build');
+const buildDir = join(dist, '.build');
 const seaDir = join(root, 'deploy', 'sea');
 const requireFromRoot = createRequire(join(root, 'package.json'));
 
@@ -37,7 +37,7 @@ const requireFromRoot = createRequire(join(root, 'package.json'));
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 
 export const OUTPUT = join(dist, 'rig');
-export const STAMP = join(work, 'stamp.json');
+export const STAMP = join(buildDir, 'stamp.json');
 
 interface AssetSource extends PackagedAsset {
   source: string;
@@ -53,9 +53,11 @@ function say(line: string): void {
   process.stdout.write(`build: ${line}\n`);
 }
 
+/** A build step that failed for a reason the message explains (no stack trace needed). */
+class BuildError extends Error {}
+
 function fail(message: string): never {
-  process.stderr.write(`build: error: ${message}\n`);
-  process.exit(1);
+  throw new BuildError(message);
 }
 
 function checkVersion(): void {
@@ -131,13 +133,13 @@ function findCborExtract(): string | undefined {
   return finder.path(dir);
 }
 
+/** Everything under configs/ (specs, example scenarios, rig.toml) and the workflow bundle, unpacked at start. */
 function resourceAssets(workflowBundle: string): AssetSource[] {
-  const specsDir = join(root, 'configs', 'specs');
-  const specs = readdirSync(specsDir)
-    .filter((name) => /\.(ya?ml|json)$/.test(name))
-    .map((name) => join(specsDir, name));
-  return [...specs, workflowBundle].map((source) => ({
-    key: source === workflowBundle ? 'dist/workflows.bundle.js' : relative(root, source),
+  const configs = readdirSync(join(root, 'configs'), { recursive: true, encoding: 'utf8' })
+    .map((name) => join(root, 'configs', name))
+    .filter((path) => statSync(path).isFile());
+  return [...configs.sort(), workflowBundle].map((source) => ({
+    key: source === workflowBundle ? 'dist/workflows.bundle.js' : relative(root, source).split(sep).join('/'),
     source,
     size: statSync(source).size,
     eager: true,
@@ -218,6 +220,7 @@ async function bundleCli(outfile: string, manifest: PackagedManifest, keys: Nati
     inject: [join(seaDir, 'import-meta.ts')],
     plugins: [
       packagedRuntimePlugin({
+        sourceRoot: root,
         runtimePath: join(seaDir, 'runtime.ts'),
         temporalBundlerStub: join(seaDir, 'stubs', 'temporal-bundler.cjs'),
         keys,
@@ -246,10 +249,21 @@ export async function build(options: { force?: boolean } = {}): Promise<void> {
     say(`dist/rig is up to date (${mib(statSync(OUTPUT).size)}); \`node --import tsx deploy/build.ts --force\` rebuilds`);
     return;
   }
-  mkdirSync(work, { recursive: true });
+  mkdirSync(buildDir, { recursive: true });
+  // Intermediates go to a directory of this process's own, so two builds at once never mix their files;
+  // dist/rig, dist/workflows.bundle.js and the stamp are replaced by rename.
+  const work = mkdtempSync(join(buildDir, 'work-'));
+  try {
+    await buildInto(work, started);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
 
+async function buildInto(work: string, started: number): Promise<void> {
   const workflowBundle = join(dist, 'workflows.bundle.js');
-  copyFileSync((await ensureWorkflowBundle()).codePath, workflowBundle);
+  copyFileSync((await ensureWorkflowBundle()).codePath, join(work, 'workflows.bundle.js'));
+  renameSync(join(work, 'workflows.bundle.js'), workflowBundle);
   say(`workflow bundle ${relative(root, workflowBundle)} (${mib(statSync(workflowBundle).size)}, sources ${workflowSourceHash()})`);
 
   const workerThread = join(work, 'workflow-worker-thread.cjs');
@@ -269,7 +283,7 @@ export async function build(options: { force?: boolean } = {}): Promise<void> {
 
   const bundle = join(work, 'rig.cjs');
   const cliMeta = await bundleCli(bundle, manifest, native.keys);
-  say(`bundled the CLI: ${relative(root, bundle)} (${mib(statSync(bundle).size)}, ${Object.keys(cliMeta.inputs).length} modules) after ${Date.now() - started} ms`);
+  say(`bundled the CLI (${mib(statSync(bundle).size)}, ${Object.keys(cliMeta.inputs).length} modules) after ${Date.now() - started} ms`);
 
   const blob = join(work, 'rig.blob');
   const seaConfig = join(work, 'sea-config.json');
@@ -289,7 +303,7 @@ export async function build(options: { force?: boolean } = {}): Promise<void> {
   );
   run(process.execPath, ['--experimental-sea-config', seaConfig]);
 
-  const temp = `${OUTPUT}.${process.pid}.tmp`;
+  const temp = join(work, 'rig');
   copyFileSync(process.execPath, temp);
   chmodSync(temp, 0o755);
   const { inject } = requireFromRoot('postject') as {
@@ -317,10 +331,17 @@ export async function build(options: { force?: boolean } = {}): Promise<void> {
   ];
   const output = statSync(OUTPUT);
   const stamp: Stamp = { inputsHash: currentHash(inputs), inputs, output: { size: output.size, mtimeMs: output.mtimeMs } };
-  writeFileSync(STAMP, JSON.stringify(stamp));
+  writeFileSync(join(work, 'stamp.json'), JSON.stringify(stamp));
+  renameSync(join(work, 'stamp.json'), STAMP);
   say(`wrote dist/rig (${mib(output.size)}: Node ${process.version} + ${mib(statSync(blob).size)} blob) in ${Date.now() - started} ms`);
 }
 
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  await build({ force: process.argv.includes('--force') });
+  try {
+    await build({ force: process.argv.includes('--force') });
+  } catch (error) {
+    if (!(error instanceof BuildError)) throw error;
+    process.stderr.write(`build: error: ${error.message}\n`);
+    process.exitCode = 1;
+  }
 }

@@ -1,14 +1,10 @@
 /**
- * The value every `import.meta.url` in the bundled code reads in the single executable (deploy/build.ts
- * defines `import.meta.url` as `__rigImportMetaUrl` and injects this module). A CommonJS bundle has no
- * import.meta, and the sources use it to find files relative to the repository root
- * (`../../configs/specs/`, `../../dist/workflows.bundle.js`, …). Every bundled module therefore sees
- * itself at `<unpack dir>/pkg/packaged/bundle.js`, two levels below the unpack directory, which holds the
- * unpacked copies of those files in the same layout as the repository.
- * Must stay free of side effects beyond computing that one path.
+ * `import.meta.url` for bundled dependency code in the single executable (deploy/build.ts defines
+ * `import.meta.url` as `__rigImportMetaUrl` and injects this module). A CommonJS bundle has no
+ * import.meta; the project's own sources get their own path instead (deploy/sea/plugin.ts rewrites their
+ * `import.meta.url` to `sourceUrl(<their path>)`), so this value only serves dependencies, which see
+ * themselves under `<unpack dir>/node_modules/`. Must stay free of side effects beyond computing it.
  */
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { unpackDir } from './runtime.ts';
+import { sourceUrl } from './runtime.ts';
 
-export const __rigImportMetaUrl = pathToFileURL(join(unpackDir(), 'pkg', 'packaged', 'bundle.js')).href;
+export const __rigImportMetaUrl = sourceUrl('node_modules/bundled.js');

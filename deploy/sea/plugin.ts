@@ -2,6 +2,8 @@
  * esbuild plugin for the single-executable build (deploy/build.ts): rewrites the few dependency modules
  * that load files from disk next to themselves, so the bundle loads them from the executable's assets
  * instead (deploy/sea/runtime.ts):
+ *   - the project's own sources: `import.meta.url` → their path under the unpack directory, which
+ *     mirrors the repository layout for the files they read (configs/, dist/workflows.bundle.js);
  *   - @duckdb/node-bindings → the DuckDB addon, loaded lazily on first use; its data exports (enums,
  *     sizeof_bool), which node-api and pkg/telemetry read while being imported, are copied at build time
  *     from the same addon, so importing them does not load it;
@@ -14,6 +16,7 @@
  * the code fails the build loudly instead of shipping a binary that breaks at run time.
  */
 import { readFile } from 'node:fs/promises';
+import { relative, sep } from 'node:path';
 import type { Plugin } from 'esbuild';
 
 export interface NativeAssetKeys {
@@ -26,6 +29,8 @@ export interface NativeAssetKeys {
 }
 
 export interface PackagedPluginOptions {
+  /** Repository root: its own .ts sources get a per-file `import.meta.url` (see runtime.ts `sourceUrl`). */
+  sourceRoot: string;
   /** Absolute path of deploy/sea/runtime.ts. */
   runtimePath: string;
   /** Absolute path of deploy/sea/stubs/temporal-bundler.cjs. */
@@ -39,6 +44,16 @@ export function packagedRuntimePlugin(options: PackagedPluginOptions): Plugin {
   return {
     name: 'fluxrig-packaged-runtime',
     setup(build) {
+      const ownSource = (path: string) =>
+        path.startsWith(options.sourceRoot + sep) && !path.slice(options.sourceRoot.length).includes(`${sep}node_modules${sep}`);
+      build.onLoad({ filter: /\.ts$/ }, async (args) => {
+        if (!ownSource(args.path)) return undefined;
+        const text = await readFile(args.path, 'utf8');
+        if (!text.includes('import.meta.url')) return undefined;
+        const relativePath = relative(options.sourceRoot, args.path).split(sep).join('/');
+        return { loader: 'ts', contents: text.replaceAll('import.meta.url', `${runtime}.sourceUrl(${JSON.stringify(relativePath)})`) };
+      });
+
       build.onLoad({ filter: /[\\/]@duckdb[\\/]node-bindings[\\/]duckdb\.js$/ }, () => ({
         loader: 'js',
         contents:

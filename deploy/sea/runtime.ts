@@ -7,7 +7,7 @@
  * They go to one directory per build, keyed by version and content hash (see `unpackRoot`), written through
  * a temp file and a rename so concurrent processes never see half a file; later runs only stat them.
  * The bundled code sees that directory as its "repository root" through `import.meta.url` (see
- * import-meta.ts), so source paths like `../../configs/specs/` resolve to the unpacked copies.
+ * `sourceUrl`), so source paths like `../../configs/specs/` resolve to the unpacked copies of configs/.
  * This module is only part of the packaged build; it must never be imported by the source tree's code,
  * and it never writes outside the unpack directory.
  */
@@ -16,6 +16,7 @@ import { chmodSync, existsSync, mkdirSync, renameSync, statSync, writeFileSync }
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import sea from 'node:sea';
+import { pathToFileURL } from 'node:url';
 
 /** One file the executable carries; `key` is both the SEA asset key and the path under the unpack dir. */
 export interface PackagedAsset {
@@ -146,6 +147,14 @@ export function lazyObject(load: () => unknown, known: Readonly<Record<string, u
       },
     },
   );
+}
+
+/**
+ * What `import.meta.url` reads in the bundled source file `relativePath` (repository-relative): the same
+ * path under the unpack directory, so `new URL('../../configs/…', import.meta.url)` finds the unpacked copy.
+ */
+export function sourceUrl(relativePath: string): string {
+  return pathToFileURL(join(unpackDir(), relativePath)).href;
 }
 
 /** Path of a script carried as asset `key` (e.g. a worker-thread entry), unpacked on first use. */
