@@ -1,6 +1,6 @@
 /**
- * `rig inspect racks | scenarios | scenario <id>` and `rig scenario apply | deploy | undeploy | delete`
- * spawned as real processes against a private control plane (nats-server + mixer + one rack), plus the
+ * `rig inspect racks | scenarios | scenario <id>`, `rig scenario apply | deploy | undeploy | delete` and
+ * `rig rack drain` spawned as real processes against a private control plane (nats-server + mixer + one rack), plus the
  * MixerClient they are built on.
  */
 import assert from 'node:assert/strict';
@@ -178,6 +178,21 @@ describe('rig inspect / rig scenario against a running mixer (spawned CLI)', () 
     const { code, stderr } = await rig(['inspect', 'scenario', 'nope']);
     assert.equal(code, 2);
     assert.match(stderr, /^rig: .*nope/);
+  });
+
+  it('rack drain asks the rack through the mixer; inspect racks then shows it draining', async () => {
+    const unknown = await rig(['rack', 'drain', 'r9'], withToken());
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /r9/);
+    const { code, stdout, stderr } = await rig(['rack', 'drain', 'r1'], withToken());
+    assert.equal(code, 0, stderr);
+    assert.match(stdout, /^rack r1 draining/);
+    await eventually(async () => {
+      const { stdout: json } = await rig(['inspect', 'racks', '--json']);
+      return (JSON.parse(json) as { draining: boolean }[])[0]?.draining === true ? true : undefined;
+    }, 20_000, 'r1 reported draining');
+    const table = await rig(['inspect', 'racks']);
+    assert.match(table.stdout.split('\n')[2] ?? '', /^r1 +zone=a +yes +yes +/);
   });
 
   it('an unreachable mixer is MIXER_UNREACHABLE with a hint', async () => {
