@@ -3,16 +3,12 @@
  * messages), printed as a table, `--json` or `--csv`. Works with the mixer down (reads the files) or up
  * (reads a snapshot). Thin: the work is in pkg/telemetry.
  */
-import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { dataDir } from '../../../pkg/config/index.ts';
 import { RigError } from '../../../pkg/errors/index.ts';
 import { formatCsv, formatJson, formatTable } from '../../../pkg/telemetry/format.ts';
 import { TelemetryReader } from '../../../pkg/telemetry/store/reader.ts';
-
-/** The data directory: `--data-dir`, else `FLUXRIG_DATA_DIR`, else `./.rig`. */
-export function resolveDataDir(options: { dataDir?: string }, env: NodeJS.ProcessEnv = process.env): string {
-  return resolve(options.dataDir ?? env.FLUXRIG_DATA_DIR ?? '.rig');
-}
+import { loadCommandConfig } from '../context.ts';
 
 export function register(program: Command): void {
   const data = program.command('data').description('query the telemetry store (DuckDB + Parquet)');
@@ -26,11 +22,11 @@ export function register(program: Command): void {
       '\nViews: spans, logs, metrics, messages (live DuckDB rows and rolled Parquet files).\nExample: rig data query "SELECT trace_id, count(*) FROM spans GROUP BY 1 ORDER BY 2 DESC LIMIT 5"',
     )
     .action(async (sql: string, options: { csv?: boolean }, command: Command) => {
-      const globals = command.optsWithGlobals<{ dataDir?: string; json?: boolean }>();
+      const { globals, loaded } = loadCommandConfig(command);
       if (options.csv && globals.json) {
         throw new RigError('CLI_USAGE', 'choose one of --json and --csv', { exitCode: 2 });
       }
-      const reader = await TelemetryReader.open(resolveDataDir(globals));
+      const reader = await TelemetryReader.open(dataDir(loaded.config));
       try {
         for (const warning of reader.warnings) process.stderr.write(`rig: warning: ${warning}\n`);
         const result = await reader.query(sql);

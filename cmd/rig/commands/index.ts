@@ -8,6 +8,7 @@ import { register as registerData } from './data.ts';
 import { register as registerInspect } from './inspect.ts';
 import { register as registerInspectCluster } from './inspect-cluster.ts';
 import { register as registerIso8583 } from './iso8583.ts';
+import { register as registerLogs } from './logs.ts';
 import { register as registerRack } from './rack.ts';
 import { register as registerScenario } from './scenario.ts';
 import { register as registerRun } from './run.ts';
@@ -15,4 +16,4 @@ import { register as registerSim } from './sim.ts';
 
 export type RegisterCommands = (program: Command) => void;
 
-export const commandGroups: RegisterCommands[] = [registerCheck, registerData, registerInspect, registerInspectCluster, registerIso8583, registerRack, registerRun, registerScenario, registerSim];
+export const commandGroups: RegisterCommands[] = [registerCheck, registerData, registerInspect, registerInspectCluster, registerIso8583, registerLogs, registerRack, registerRun, registerScenario, registerSim];
