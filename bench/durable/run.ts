@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode } from '@temporalio/worker';
 import { createGearActivities } from '../../pkg/orchestration/activities.ts';
-import { ensureWorkflowBundle } from '../../pkg/orchestration/bundle.ts';
+import { dataConverter, ensureWorkflowBundle } from '../../pkg/orchestration/bundle.ts';
 import { FLOW_WORKFLOW_TYPE } from '../../pkg/orchestration/plan.ts';
 import type { DurableFlowInput, FlowPlan } from '../../pkg/orchestration/plan.ts';
 import { startTemporal } from '../../pkg/supervise/index.ts';
@@ -45,7 +45,7 @@ if (address === '') {
 }
 const namespace = 'default';
 const connection = await Connection.connect({ address });
-const client = new Client({ connection, namespace });
+const client = new Client({ connection, namespace, dataConverter });
 const workerConnection = await NativeConnection.connect({ address });
 
 const durableBundle = await ensureWorkflowBundle();
@@ -76,6 +76,7 @@ async function round(side: Side, roundNo: number): Promise<number> {
     ...(side === 'durable'
       ? {
           workflowBundle: durableBundle,
+          dataConverter,
           activities: createGearActivities({ catalogue: [benchAppendGear as never], sourcePrefix: 'rack/bench' }),
         }
       : { workflowBundle: { code: bareCode }, activities: bareActivities }),

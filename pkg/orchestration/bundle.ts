@@ -19,8 +19,12 @@ const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(here, '..', '..');
 const workflowsDir = join(here, 'workflows');
 const workflowsEntry = join(workflowsDir, 'index.ts');
-/** Pure modules the workflows import besides their own folder: part of the cache key. */
-const sharedSources = [join(here, 'plan.ts'), join(repoRoot, 'pkg', 'wire', 'envelope.ts')];
+/** Converter of flow values to Temporal payloads (bytes-aware JSON), shared by bundle, worker and client. */
+export const PAYLOAD_CONVERTER_PATH = join(here, 'payload-converter.ts');
+/** The data converter option every fluxrig Temporal client and worker passes. */
+export const dataConverter = { payloadConverterPath: PAYLOAD_CONVERTER_PATH } as const;
+/** Pure modules the bundle includes besides the workflows folder: part of the cache key. */
+const sharedSources = [join(here, 'plan.ts'), join(repoRoot, 'pkg', 'wire', 'envelope.ts'), PAYLOAD_CONVERTER_PATH];
 
 export const DIST_WORKFLOW_BUNDLE = join(repoRoot, 'dist', 'workflows.bundle.js');
 export const BUNDLE_ENV = 'FLUXRIG_WORKFLOW_BUNDLE';
@@ -62,6 +66,7 @@ export async function ensureWorkflowBundle(options: WorkflowBundleOptions = {}):
 export async function writeWorkflowBundle(outFile: string): Promise<void> {
   const { code } = await bundleWorkflowCode({
     workflowsPath: workflowsEntry,
+    payloadConverterPath: PAYLOAD_CONVERTER_PATH,
     logger: new DefaultLogger('WARN'),
   });
   mkdirSync(dirname(outFile), { recursive: true });

@@ -5,6 +5,7 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { RigError } from '../errors/index.ts';
+import { dataConverter } from './bundle.ts';
 import type { TemporalSettings } from './settings.ts';
 
 export interface FlowClient {
@@ -24,6 +25,6 @@ export async function connectFlowClient(settings: TemporalSettings): Promise<Flo
       cause: err,
     });
   }
-  const client = new Client({ connection, namespace: settings.namespace });
+  const client = new Client({ connection, namespace: settings.namespace, dataConverter });
   return { client, settings, close: () => connection.close() };
 }

@@ -12,7 +12,7 @@ import type { LogLevel, WorkerOptions } from '@temporalio/worker';
 import { RigError } from '../errors/index.ts';
 import type { GearDescriptor, GearLogger } from '../gear/descriptor.ts';
 import { createGearActivities } from './activities.ts';
-import { ensureWorkflowBundle } from './bundle.ts';
+import { dataConverter, ensureWorkflowBundle } from './bundle.ts';
 import { taskQueueFor } from './settings.ts';
 import type { TemporalSettings } from './settings.ts';
 
@@ -81,6 +81,7 @@ export async function createFlowWorker(options: FlowWorkerOptions): Promise<Flow
       namespace: options.settings.namespace,
       taskQueue,
       workflowBundle: { codePath },
+      dataConverter,
       activities,
       identity: options.identity ?? `${options.rack}@${process.pid}`,
       shutdownGraceTime: options.shutdownGraceTime ?? '10s',

@@ -287,6 +287,23 @@ describe('durable flow', () => {
     assert.deepEqual(dataOf(result), { trail: ['staged'], succeededOnAttempt: 2 }, 'the staged gear ran again in attempt 2 on the original input');
   });
 
+  it('carries byte arrays inside envelopes through steps unchanged (not as JSON objects)', async () => {
+    const raw = Uint8Array.from([0x02, 0x00, 0x30, 0xff, 0x10]);
+    const { workflowId } = await start(
+      {
+        steps: [
+          { kind: 'gear', id: 'once', gear: 'test-bytes', retry: { maxAttempts: 1 } },
+          { kind: 'gear', id: 'twice', gear: 'test-bytes', retry: { maxAttempts: 1 }, local: true },
+        ],
+      },
+      { raw },
+    );
+    const result = await flowResult(h.flows.client, workflowId);
+    const data = dataOf<{ raw: Uint8Array; length: number }>(result);
+    assert.ok(data.raw instanceof Uint8Array);
+    assert.deepEqual([...data.raw], [...raw], 'reversed twice = the original bytes');
+  });
+
   it('runs pure gears as local activities', async () => {
     const { workflowId } = await start({
       steps: [{ kind: 'gear', id: 'a', gear: 'test-append', config: { mark: 'local' }, local: true }],

@@ -153,6 +153,24 @@ export const slowGear: GearDescriptor<{ url: string; label: string; delayMs: num
   },
 };
 
+/** Checks that `data.raw` arrives as a Uint8Array and passes on its reversed copy plus its length. */
+export const bytesGear: GearDescriptor<Record<string, never>> = {
+  type: 'test-bytes',
+  summary: 'reverses data.raw (bytes)',
+  config: z.object({}),
+  ...ports,
+  pure: true,
+  create(_config, ctx) {
+    return {
+      async handle(_port, message) {
+        const raw = (message.data as { raw?: unknown }).raw;
+        if (!(raw instanceof Uint8Array)) throw new RigError('TEST_NOT_BYTES', `data.raw is ${Object.prototype.toString.call(raw)}`);
+        await ctx.emit('out', ctx.envelope({ raw: Uint8Array.from(raw).reverse(), length: raw.length }, { parent: message }));
+      },
+    };
+  },
+};
+
 export const testCatalogue: GearDescriptor[] = [
   appendGear as GearDescriptor,
   flakyGear as GearDescriptor,
@@ -160,4 +178,5 @@ export const testCatalogue: GearDescriptor[] = [
   httpPostGear as GearDescriptor,
   declineGear as GearDescriptor,
   slowGear as GearDescriptor,
+  bytesGear as GearDescriptor,
 ];

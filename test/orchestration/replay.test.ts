@@ -11,7 +11,7 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { DefaultLogger, Runtime, Worker, bundleWorkflowCode } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
-import { ensureWorkflowBundle } from '../../pkg/orchestration/bundle.ts';
+import { PAYLOAD_CONVERTER_PATH, ensureWorkflowBundle } from '../../pkg/orchestration/bundle.ts';
 import { parseFlowHistory } from '../../pkg/orchestration/history.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -44,6 +44,7 @@ describe('workflow determinism (replay of recorded histories)', () => {
   it('rejects a drifted workflow with a determinism violation', async () => {
     const { code } = await bundleWorkflowCode({
       workflowsPath: join(here, 'fixtures', 'drifted-flow.ts'),
+      payloadConverterPath: PAYLOAD_CONVERTER_PATH,
       logger: new DefaultLogger('ERROR'),
     });
     const saga = recorded.find((r) => r.file === 'compensation.json');
