@@ -40,7 +40,10 @@ export interface MixerClientOptions {
   timeoutMs?: number;
 }
 
-/** The token file `rig run` writes when mixer.api_token is empty and the mixer generated one. */
+/**
+ * The token file `rig run` writes when mixer.api_token is empty and the mixer generated one. The same
+ * name as pkg/node/token.ts (which sits above pkg/mixer, so it is not imported here); a test holds them equal.
+ */
 export const MIXER_TOKEN_FILE = 'mixer.token';
 
 export function mixerTokenFile(config: RigConfig, cwd = process.cwd()): string {
@@ -103,9 +106,7 @@ export class MixerClient {
 
   /** true when the mixer answers /readyz with 200, false on 503. */
   async ready(): Promise<boolean> {
-    const response = await this.send('GET', '/readyz');
-    await response.body?.cancel();
-    return response.status === 200;
+    return (await this.exchange('GET', '/readyz')).status === 200;
   }
 
   openapi(): Promise<Record<string, unknown>> {
@@ -159,9 +160,8 @@ export class MixerClient {
 
   /** Sends one request and returns its JSON body (undefined for 204), or throws the API's error as a RigError. */
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const response = await this.send(method, path, body);
-    const text = await response.text();
-    if (!response.ok) throw this.apiError(method, path, response.status, text);
+    const { status, text } = await this.exchange(method, path, body);
+    if (status < 200 || status > 299) throw this.apiError(method, path, status, text);
     if (text === '') return undefined as T;
     try {
       return JSON.parse(text) as T;
@@ -170,7 +170,8 @@ export class MixerClient {
     }
   }
 
-  private async send(method: string, path: string, body?: unknown): Promise<Response> {
+  /** One request and its whole body, within the time limit; transport failures become RigErrors. */
+  private async exchange(method: string, path: string, body?: unknown): Promise<{ status: number; text: string }> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (method !== 'GET') {
       if (this.token === undefined) {
@@ -179,20 +180,31 @@ export class MixerClient {
       headers.authorization = `Bearer ${this.token}`;
     }
     if (body !== undefined) headers['content-type'] = 'application/json';
+    // One timer covers the request and reading its body; the flag tells our time limit apart from any
+    // other reason the request was aborted.
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, this.timeoutMs);
     try {
-      return await fetch(`${this.url}${path}`, {
+      const response = await fetch(`${this.url}${path}`, {
         method,
         headers,
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        signal: AbortSignal.timeout(this.timeoutMs),
+        signal: controller.signal,
       });
+      return { status: response.status, text: await response.text() };
     } catch (error) {
-      throw this.transportError(method, path, error);
+      throw this.transportError(method, path, error, timedOut);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
-  private transportError(method: string, path: string, error: unknown): RigError {
-    if (error instanceof DOMException && error.name === 'TimeoutError') {
+  private transportError(method: string, path: string, error: unknown, timedOut: boolean): RigError {
+    if (timedOut) {
       return new RigError('MIXER_TIMEOUT', `the mixer did not answer ${method} ${path} within ${this.timeoutMs} ms`, { where: this.url, cause: error });
     }
     const code = causeCode(error);

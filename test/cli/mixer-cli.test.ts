@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { RigError } from '../../pkg/errors/index.ts';
-import { MixerClient } from '../../pkg/mixer/client.ts';
+import { MIXER_TOKEN_FILE, MixerClient } from '../../pkg/mixer/client.ts';
+import { TOKEN_FILE } from '../../pkg/node/token.ts';
 import { eventually, startControlPlane, type TestControlPlane } from '../support/fluxrig-node.ts';
 
 const RIG = fileURLToPath(new URL('../../bin/rig.mjs', import.meta.url));
@@ -157,7 +158,7 @@ describe('rig inspect / rig scenario against a running mixer (spawned CLI)', () 
   it('scenario undeploy reads the token rig run wrote under --data-dir', async () => {
     const dataDir = join(dir, 'data');
     await mkdir(dataDir, { recursive: true });
-    await writeFile(join(dataDir, 'mixer.token'), `${cp.token}\n`);
+    await writeFile(join(dataDir, TOKEN_FILE), `${cp.token}\n`);
     const { code, stdout, stderr } = await rig(['--data-dir', dataDir, 'scenario', 'undeploy', 'counter']);
     assert.equal(code, 0, stderr);
     assert.equal(stdout, 'scenario counter undeployed: version 1, not deployed\n');
@@ -236,6 +237,10 @@ describe('MixerClient', () => {
       ['gears[0].type', 'gears[0].typ'],
     );
     assert.match(error.hint ?? '', /gears\[0\]\.typ/);
+  });
+
+  it('looks for the token in the file rig run writes', () => {
+    assert.equal(MIXER_TOKEN_FILE, TOKEN_FILE);
   });
 
   it('refuses a mutating call without a token before sending it', async () => {
