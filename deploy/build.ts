@@ -37,6 +37,12 @@ const requireFromRoot = createRequire(join(root, 'package.json'));
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 
 export const OUTPUT = join(dist, 'rig');
+
+/**
+ * Own sources a dependency `require`s by file path at run time, so the bundle must answer for them:
+ * Temporal loads the data converter from `payloadConverterPath` (pkg/orchestration/bundle.ts).
+ */
+const PATH_LOADED_MODULES = ['pkg/orchestration/payload-converter.ts'];
 export const STAMP = join(buildDir, 'stamp.json');
 
 interface AssetSource extends PackagedAsset {
@@ -104,8 +110,16 @@ function nativeAssets(): { assets: AssetSource[]; keys: NativeAssetKeys } {
 
   const bridgeCommon = createRequire(requireFromRoot.resolve('@temporalio/worker'))('@temporalio/core-bridge/common') as {
     getPrebuiltPath(): string;
+    getPrebuiltTargetName(): string;
   };
-  const temporalBridge = add('native/temporal/core-bridge.node', bridgeCommon.getPrebuiltPath());
+  // Same place relative to the worker-thread script as in the package (releases/<target>/index.node
+  // beside it), so core-bridge's own lookup finds it inside the workflow worker threads too.
+  const temporalBridge = add(`temporal/releases/${bridgeCommon.getPrebuiltTargetName()}/index.node`, bridgeCommon.getPrebuiltPath());
+
+  // source-map (Temporal maps workflow stack traces with it) reads mappings.wasm from beside itself; the
+  // worker-thread script is unpacked to temporal/, so the wasm goes there too.
+  const sourceMapDir = dirname(createRequire(requireFromRoot.resolve('@temporalio/worker')).resolve('source-map/package.json'));
+  const sourceMapWasm = add('temporal/mappings.wasm', join(sourceMapDir, 'lib', 'mappings.wasm'));
 
   const cborExtract = findCborExtract();
   return {
@@ -115,6 +129,7 @@ function nativeAssets(): { assets: AssetSource[]; keys: NativeAssetKeys } {
       temporalBridge,
       cborExtract: cborExtract === undefined ? undefined : add('native/cbor-extract/extract.node', cborExtract),
       temporalWorkerThread: 'temporal/workflow-worker-thread.cjs',
+      sourceMapWasm,
     },
   };
 }
@@ -223,6 +238,7 @@ async function bundleCli(outfile: string, manifest: PackagedManifest, keys: Nati
         sourceRoot: root,
         runtimePath: join(seaDir, 'runtime.ts'),
         temporalBundlerStub: join(seaDir, 'stubs', 'temporal-bundler.cjs'),
+        pathLoadedModules: PATH_LOADED_MODULES,
         keys,
       }),
     ],

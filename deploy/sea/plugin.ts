@@ -3,7 +3,8 @@
  * that load files from disk next to themselves, so the bundle loads them from the executable's assets
  * instead (deploy/sea/runtime.ts):
  *   - the project's own sources: `import.meta.url` → their path under the unpack directory, which
- *     mirrors the repository layout for the files they read (configs/, dist/workflows.bundle.js);
+ *     mirrors the repository layout for the files they read (configs/, dist/workflows.bundle.js), and
+ *     their "run as a script" blocks are dropped (see RUN_AS_SCRIPT_GUARD);
  *   - @duckdb/node-bindings → the DuckDB addon, loaded lazily on first use; its data exports (enums,
  *     sizeof_bool), which node-api and pkg/telemetry read while being imported, are copied at build time
  *     from the same addon, so importing them does not load it;
@@ -11,21 +12,28 @@
  *   - cbor-extract → the optional cbor-x accelerator (cbor-x falls back to plain JS if it cannot load);
  *   - @temporalio/worker's workflow bundler (webpack + swc, resolves files at load) → a stand-in that
  *     says bundling is not available: the binary runs the workflow bundle built ahead of time;
- *   - @temporalio/worker's threaded VM → starts its worker thread from the unpacked script.
+ *   - @temporalio/worker's threaded VM → starts its worker thread from the unpacked script (with the
+ *     core bridge unpacked where that script's own bundled copy of core-bridge looks for it);
+ *   - source-map's wasm loader (Temporal maps workflow stack traces) → the unpacked mappings.wasm;
+ *   - @temporalio/common's data-converter loader, which `require`s a converter by file path → the
+ *     bundled copy of that module (see `pathLoadedModules`).
  * Every text rewrite checks that its pattern occurs exactly once, so a dependency upgrade that changes
  * the code fails the build loudly instead of shipping a binary that breaks at run time.
  */
 import { readFile } from 'node:fs/promises';
-import { relative, sep } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import type { Plugin } from 'esbuild';
 
 export interface NativeAssetKeys {
   /** DuckDB addon, the shared libraries beside it, and its data exports as read by the build. */
   duckdb: { addon: string; companions: string[]; knownConstants: Record<string, unknown> };
+  /** Temporal core bridge, at `temporal/releases/<target>/index.node` (beside the worker-thread script). */
   temporalBridge: string;
   /** Absent when cbor-extract is not installed for this platform: cbor-x then runs in plain JS. */
   cborExtract?: string;
   temporalWorkerThread: string;
+  /** source-map's mappings.wasm, at temporal/mappings.wasm (beside the worker-thread script). */
+  sourceMapWasm: string;
 }
 
 export interface PackagedPluginOptions {
@@ -35,8 +43,21 @@ export interface PackagedPluginOptions {
   runtimePath: string;
   /** Absolute path of deploy/sea/stubs/temporal-bundler.cjs. */
   temporalBundlerStub: string;
+  /**
+   * Own sources that dependencies load by file path at run time (Temporal's `payloadConverterPath`),
+   * repository-relative. They are bundled, and `require(<their unpack path>)` returns the bundled module.
+   */
+  pathLoadedModules: readonly string[];
   keys: NativeAssetKeys;
 }
+
+/**
+ * A module's "run as a script" block (`if (process.argv[1] … import.meta.url …) {` at the top level, as
+ * in pkg/orchestration/bundle.ts). In the binary no source module is the main script, so the block is
+ * dead; turning its condition into `false` lets esbuild drop it, top-level await and all (a CommonJS
+ * bundle cannot hold top-level await).
+ */
+const RUN_AS_SCRIPT_GUARD = /^if \((?=[^\n]*process\.argv\[1\])(?=[^\n]*import\.meta\.url)[^\n]*\) \{$/gm;
 
 export function packagedRuntimePlugin(options: PackagedPluginOptions): Plugin {
   const runtime = `require(${JSON.stringify(options.runtimePath)})`;
@@ -51,7 +72,10 @@ export function packagedRuntimePlugin(options: PackagedPluginOptions): Plugin {
         const text = await readFile(args.path, 'utf8');
         if (!text.includes('import.meta.url')) return undefined;
         const relativePath = relative(options.sourceRoot, args.path).split(sep).join('/');
-        return { loader: 'ts', contents: text.replaceAll('import.meta.url', `${runtime}.sourceUrl(${JSON.stringify(relativePath)})`) };
+        const contents = text
+          .replace(RUN_AS_SCRIPT_GUARD, 'if (false /* packaged: the entry is deploy/sea/entry.ts */) {')
+          .replaceAll('import.meta.url', `${runtime}.sourceUrl(${JSON.stringify(relativePath)})`);
+        return { loader: 'ts', contents };
       });
 
       build.onLoad({ filter: /[\\/]@duckdb[\\/]node-bindings[\\/]duckdb\.js$/ }, () => ({
@@ -89,11 +113,42 @@ export function packagedRuntimePlugin(options: PackagedPluginOptions): Plugin {
         contents: await readFile(options.temporalBundlerStub, 'utf8'),
       }));
 
+      build.onLoad({ filter: /[\\/]source-map[\\/]lib[\\/]read-wasm\.js$/ }, async (args) => {
+        const text = replaceOnce(
+          await readFile(args.path, 'utf8'),
+          'path.join(__dirname, "mappings.wasm")',
+          `${runtime}.ensureAsset(${JSON.stringify(keys.sourceMapWasm)})`,
+          args.path,
+        );
+        return { loader: 'js', contents: text };
+      });
+
+      build.onResolve({ filter: /^fluxrig:path-loaded-modules$/ }, () => ({ path: 'path-loaded-modules', namespace: 'fluxrig-native' }));
+      build.onLoad({ filter: /^path-loaded-modules$/, namespace: 'fluxrig-native' }, () => {
+        const table = options.pathLoadedModules
+          .map((file) => `  ${JSON.stringify(file)}: () => require(${JSON.stringify(join(options.sourceRoot, file))}),`)
+          .join('\n');
+        return {
+          loader: 'js',
+          resolveDir: options.sourceRoot,
+          contents: `const table = {\n${table}\n};\nmodule.exports = (path) => ${runtime}.requireBundled(path, table);\n`,
+        };
+      });
+      build.onLoad({ filter: /[\\/]@temporalio[\\/]common[\\/]lib[\\/]internal-non-workflow[\\/]data-converter-helpers\.js$/ }, async (args) => {
+        const text = replaceOnce(
+          await readFile(args.path, 'utf8'),
+          'module = require(path);',
+          "module = require('fluxrig:path-loaded-modules')(path);",
+          args.path,
+        );
+        return { loader: 'js', contents: text };
+      });
+
       build.onLoad({ filter: /[\\/]@temporalio[\\/]worker[\\/]lib[\\/]workflow[\\/]threaded-vm\.js$/ }, async (args) => {
         const text = replaceOnce(
           await readFile(args.path, 'utf8'),
           "require.resolve('./workflow-worker-thread')",
-          `${runtime}.sideFile(${JSON.stringify(keys.temporalWorkerThread)})`,
+          `${runtime}.sideFile(${JSON.stringify(keys.temporalWorkerThread)}, ${JSON.stringify([keys.temporalBridge, keys.sourceMapWasm])})`,
           args.path,
         );
         return { loader: 'js', contents: text };

@@ -14,7 +14,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import sea from 'node:sea';
 import { pathToFileURL } from 'node:url';
 
@@ -157,8 +157,30 @@ export function sourceUrl(relativePath: string): string {
   return pathToFileURL(join(unpackDir(), relativePath)).href;
 }
 
-/** Path of a script carried as asset `key` (e.g. a worker-thread entry), unpacked on first use. */
-export function sideFile(key: string): string {
+/**
+ * `require(path)` for an own source module that a dependency loads by file path (e.g. Temporal's
+ * payloadConverterPath): `path` is where the module would be under the unpack directory; `table` maps
+ * repository-relative paths to the bundled module. Unknown paths fail like a missing file.
+ */
+export function requireBundled(path: string, table: Readonly<Record<string, () => unknown>>): unknown {
+  const relativePath = relative(unpackDir(), path).split(sep).join('/');
+  const load = table[relativePath];
+  if (load === undefined) {
+    const error = new Error(
+      `Cannot find module '${path}': the single executable loads by path only the modules listed in ` +
+        'deploy/build.ts PATH_LOADED_MODULES',
+    );
+    throw Object.assign(error, { code: 'MODULE_NOT_FOUND' });
+  }
+  return load();
+}
+
+/**
+ * Path of a script carried as asset `key` (e.g. a worker-thread entry), unpacked on first use together
+ * with the `companions` it loads from beside itself.
+ */
+export function sideFile(key: string, companions: readonly string[] = []): string {
+  for (const companion of companions) ensureAsset(companion);
   return ensureAsset(key);
 }
 
