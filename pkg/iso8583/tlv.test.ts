@@ -129,6 +129,38 @@ describe('fixed-format ASCII TLV (DE 48)', () => {
     assert.deepEqual(unpack(bytes, composite), message);
   });
 
+  it('names tags from the spec\'s own `tags` entries', () => {
+    assert.equal(composite.describe(48, '42'), 'Electronic commerce indicators');
+    assert.equal(composite.describe(48, '99'), undefined);
+  });
+
+  it('refuses per-tag subfields, which the codec does not decode', () => {
+    const err = expectRigError(
+      () =>
+        loadSpec({
+          name: 't',
+          title: 't',
+          mti: { encoding: 'ascii' },
+          bitmap: { encoding: 'hex' },
+          fields: {
+            48: {
+              type: 'ans',
+              length: 999,
+              prefix: 'LLL',
+              subfields: {
+                kind: 'tlv',
+                tag: { format: 'fixed', encoding: 'ascii', length: 2 },
+                length: { format: 'fixed', encoding: 'ascii', digits: 2 },
+                tags: { '01': { subfields: { kind: 'positional', fields: { 1: { type: 'n', length: 1 } } } } },
+              },
+            },
+          },
+        }),
+      IsoErrorCode.BAD_SPEC,
+    );
+    assert.match(err.where ?? '', /tags\.01\.subfields/);
+  });
+
   it('rejects a tag of the wrong size on pack', () => {
     expectRigError(() => pack({ mti: '0100', fields: { 48: [{ tag: '1', value: 'x' }] } }, composite), IsoErrorCode.BAD_TLV);
   });

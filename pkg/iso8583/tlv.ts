@@ -41,6 +41,15 @@ export function tlvSubfields(doc: TlvSubfieldsDoc, parent: FieldContext): Subfie
   }
   if (!berTags && (!Number.isInteger(tagBytes) || tagBytes < 1)) throw specError(`${where}.tag.length`, 'a fixed tag is at least 1 byte');
   const useDictionary = doc.dictionary === 'emv';
+  const tagDocs = doc.tags ?? {};
+  for (const [tag, tagDoc] of Object.entries(tagDocs)) {
+    if (tagDoc.subfields !== undefined) {
+      throw specError(`${where}.tags.${tag}.subfields`, 'subfields inside a TLV value are not decoded by the codec yet', 'remove them; the value stays raw');
+    }
+  }
+  /** A tag's name: the spec's own `tags` entry first, then the EMV dictionary when the field uses it. */
+  const tagName = (tag: string): string | undefined =>
+    tagDocs[tag]?.description ?? (useDictionary ? emvTagInfo(tag)?.name : undefined);
   const label = parent.label;
 
   function tagLabel(tag: string): string {
@@ -183,7 +192,7 @@ export function tlvSubfields(doc: TlvSubfieldsDoc, parent: FieldContext): Subfie
         throw isoError(IsoErrorCode.TRUNCATED, tagLabel(tag), valueStart, `TLV value needs ${length} byte(s), ${end - valueStart} left`);
       }
       if (r.spans !== null) {
-        const name = useDictionary ? emvTagInfo(tag)?.name : undefined;
+        const name = tagName(tag);
         r.spans.push({
           label: tagLabel(tag),
           field: parent.field,
@@ -320,7 +329,7 @@ export function tlvSubfields(doc: TlvSubfieldsDoc, parent: FieldContext): Subfie
       return items;
     },
     encode: (value, w) => encodeItems(value, w, 1),
-    describe: (path) => (useDictionary && path.length > 0 ? emvTagInfo(path[path.length - 1]!)?.name : undefined),
+    describe: (path) => (path.length > 0 ? tagName(path[path.length - 1]!) : undefined),
   };
 }
 

@@ -160,7 +160,10 @@ export interface TlvSubfieldsDoc {
   value?: { encoding: 'ascii' | 'ebcdic' | 'binary' };
   /** Tag dictionary used to name tags in pretty prints (`emv`). */
   dictionary?: 'emv';
-  /** Per-tag subfields (nested TLV or positional), keyed by tag text. */
+  /**
+   * Per-tag notes keyed by tag text: `description` names the tag (pretty prints, describe()), `sensitive`
+   * is read by mask.ts. `subfields` is reserved: the codec refuses it (ISO_BAD_SPEC) until it decodes them.
+   */
   tags?: Record<string, { description?: string; subfields?: SubfieldsDoc; sensitive?: Sensitivity | boolean }>;
 }
 
