@@ -6,8 +6,18 @@
  */
 export { createGearActivities } from './activities.ts';
 export type { GearActivities, GearActivityOptions } from './activities.ts';
-export { BUNDLE_ENV, DIST_WORKFLOW_BUNDLE, ensureWorkflowBundle, workflowSourceHash, writeWorkflowBundle } from './bundle.ts';
+export {
+  BUNDLE_ENV,
+  DIST_WORKFLOW_BUNDLE,
+  PAYLOAD_CONVERTER_PATH,
+  dataConverter,
+  ensureWorkflowBundle,
+  workflowSourceHash,
+  writeWorkflowBundle,
+} from './bundle.ts';
 export { connectFlowClient } from './client.ts';
+export { compileScenarioFlow } from './compile.ts';
+export type { CompiledFlow } from './compile.ts';
 export type { FlowClient } from './client.ts';
 export { cancelFlow, flowResult, flowStatus, listFlows, signalFlow, startFlow, startFlowForEvent } from './flows.ts';
 export type { EventStartOptions, FlowSummary, StartFlowOptions, StartedFlow } from './flows.ts';
@@ -15,6 +25,8 @@ export { eventTypesOf, exportFlowHistory, parseFlowHistory } from './history.ts'
 export * from './plan.ts';
 export { flowPlanSchema, validateFlowPlan } from './plan-schema.ts';
 export { scheduleFlow } from './schedules.ts';
+export { iso8583ReversalPlan } from './templates/iso8583-reversal.ts';
+export type { ReversalFlowOptions } from './templates/iso8583-reversal.ts';
 export type { ScheduleFlowOptions } from './schedules.ts';
 export { DEFAULT_TASK_QUEUE_PREFIX, DEFAULT_TEMPORAL_SETTINGS, taskQueueFor, temporalSettingsFrom } from './settings.ts';
 export type { TemporalConfigSection, TemporalSettings } from './settings.ts';
