@@ -68,11 +68,14 @@ function origin(attributes: Attributes, resource: OtelAttributes): RecordOrigin 
   return out;
 }
 
-export function spanToRecord(span: ReadableSpan): SpanRecord {
+/** A span record fresh from the SDK: its attributes are still a map (they become JSON on the wire). */
+export type ExportedSpan = SpanRecord & { attributes: Attributes; resource: Attributes };
+
+export function spanToRecord(span: ReadableSpan): ExportedSpan {
   const context = span.spanContext();
   const attributes = plainAttributes(span.attributes);
   const resource = span.resource.attributes;
-  const record: SpanRecord = {
+  const record: ExportedSpan = {
     traceId: context.traceId,
     spanId: context.spanId,
     name: maskText(span.name),
@@ -91,7 +94,7 @@ export function spanToRecord(span: ReadableSpan): SpanRecord {
 }
 
 /** The message a `process` span handled, or undefined for any other span. */
-export function spanToMessage(span: SpanRecord): MessageRecord | undefined {
+export function spanToMessage(span: ExportedSpan): MessageRecord | undefined {
   const a = span.attributes;
   if (a[ATTR.operationType] !== 'process' || typeof a[ATTR.destinationName] !== 'string') return undefined;
   const record: MessageRecord = {

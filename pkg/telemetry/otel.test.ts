@@ -7,7 +7,8 @@ import { SeverityNumber } from '@opentelemetry/api-logs';
 import type { TelemetryPublisher } from './exporters.ts';
 import { startTelemetry } from './otel.ts';
 import { contextFromEnvelope, injectTraceparent, startProcessSpan } from './propagation.ts';
-import type { MessageRecord, SpanRecord, TelemetryBatch } from './records.ts';
+import type { ExportedSpan } from './convert.ts';
+import type { MessageRecord, TelemetryBatch } from './records.ts';
 
 const PAN = '4111111111111111';
 
@@ -55,9 +56,9 @@ describe('startTelemetry with a bus publisher', () => {
     duration.record(8, { 'fluxrig.gear': 'iso-parse' });
     await telemetry.shutdown();
 
-    const spans = publisher.records('spans') as SpanRecord[];
+    const spans = publisher.records('spans') as ExportedSpan[];
     assert.equal(spans.length, 2);
-    const [first, second] = spans as [SpanRecord, SpanRecord];
+    const [first, second] = spans as [ExportedSpan, ExportedSpan];
     assert.equal(second.traceId, first.traceId, 'one trace across the envelope hop');
     assert.equal(second.parentSpanId, first.spanId);
     assert.equal(second.kind, 'consumer');

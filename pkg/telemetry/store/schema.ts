@@ -7,7 +7,7 @@
  * dashboards key on it.
  */
 import { DuckDBListValue, type DuckDBValue, DuckDBTimestampValue } from '@duckdb/node-api';
-import type { Attributes, RecordBySignal, Signal } from '../records.ts';
+import type { Attributes, AttributesJson, RecordBySignal, Signal } from '../records.ts';
 
 export interface Column<R> {
   name: string;
@@ -18,8 +18,8 @@ export interface Column<R> {
 
 const text = (v: string | undefined): DuckDBValue => (v === undefined || v === '' ? null : v);
 const timestamp = (micros: number): DuckDBValue => new DuckDBTimestampValue(BigInt(Math.trunc(micros)));
-const json = (attributes: Attributes | undefined): DuckDBValue =>
-  attributes === undefined ? null : JSON.stringify(attributes);
+const json = (attributes: Attributes | AttributesJson | undefined): DuckDBValue =>
+  attributes === undefined ? null : typeof attributes === 'string' ? attributes : JSON.stringify(attributes);
 const optionalNumber = (v: number | undefined): DuckDBValue => (v === undefined ? null : v);
 const doubleList = (v: number[] | undefined): DuckDBValue => (v === undefined ? null : new DuckDBListValue(v));
 const bigintList = (v: number[] | undefined): DuckDBValue =>
