@@ -21,6 +21,8 @@ export type { CompiledFlow } from './compile.ts';
 export type { FlowClient } from './client.ts';
 export { cancelFlow, flowResult, flowStatus, listFlows, signalFlow, startFlow, startFlowForEvent } from './flows.ts';
 export type { EventStartOptions, FlowSummary, StartFlowOptions, StartedFlow } from './flows.ts';
+export { triggerFlowsFromStream } from './event-trigger.ts';
+export type { StreamTriggerOptions } from './event-trigger.ts';
 export { eventTypesOf, exportFlowHistory, parseFlowHistory } from './history.ts';
 export * from './plan.ts';
 export { flowPlanSchema, validateFlowPlan } from './plan-schema.ts';
