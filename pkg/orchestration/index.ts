@@ -16,8 +16,6 @@ export {
   writeWorkflowBundle,
 } from './bundle.ts';
 export { connectFlowClient } from './client.ts';
-export { compileScenarioFlow } from './compile.ts';
-export type { CompiledFlow } from './compile.ts';
 export type { FlowClient } from './client.ts';
 export { cancelFlow, flowResult, flowStatus, listFlows, signalFlow, startFlow, startFlowForEvent } from './flows.ts';
 export type { EventStartOptions, FlowSummary, StartFlowOptions, StartedFlow } from './flows.ts';
