@@ -10,6 +10,8 @@
  *   5. copies this Node executable to dist/rig and injects the blob with postject; runs `dist/rig --version`.
  * The build is incremental: dist/.build/stamp.json records a hash over every input file the previous
  * build read; when nothing changed and dist/rig exists, it only says so. `--force` rebuilds anyway.
+ * `--entry <module> --output <file>` packages another entry the same way (test/build uses it for a probe
+ * that runs a durable flow inside a single executable).
  * The executable is for this platform and architecture only (it embeds this Node and its native addons).
  * Never writes outside dist/ (and the workflow-bundle cache under .cache/workflows).
  */
@@ -18,8 +20,9 @@ import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import * as esbuild from 'esbuild';
 import { VERSION } from '../cmd/rig/version.ts';
 import { ensureWorkflowBundle, workflowSourceHash } from '../pkg/orchestration/bundle.ts';
@@ -43,7 +46,32 @@ export const OUTPUT = join(dist, 'rig');
  * Temporal loads the data converter from `payloadConverterPath` (pkg/orchestration/bundle.ts).
  */
 const PATH_LOADED_MODULES = ['pkg/orchestration/payload-converter.ts'];
-export const STAMP = join(buildDir, 'stamp.json');
+export const DEFAULT_ENTRY = join(seaDir, 'entry.ts');
+
+/** What to build: the CLI into dist/rig by default; another entry (a test probe) into another file. */
+export interface BuildOptions {
+  /** Rebuild even when the stamp says the output is up to date. */
+  force?: boolean;
+  /** Entry module (default deploy/sea/entry.ts, the CLI). */
+  entry?: string;
+  /** Executable to write (default dist/rig). */
+  output?: string;
+}
+
+interface Target {
+  entry: string;
+  output: string;
+  stamp: string;
+  /** Only the CLI answers `--version`; a probe is not run by the build. */
+  smokeTest: boolean;
+}
+
+function targetOf(options: BuildOptions): Target {
+  const entry = resolve(root, options.entry ?? DEFAULT_ENTRY);
+  const output = resolve(root, options.output ?? OUTPUT);
+  const stamp = join(buildDir, output === OUTPUT ? 'stamp.json' : `${basename(output)}.stamp.json`);
+  return { entry, output, stamp, smokeTest: entry === DEFAULT_ENTRY };
+}
 
 interface AssetSource extends PackagedAsset {
   source: string;
@@ -183,11 +211,11 @@ function currentHash(inputs: readonly string[]): string {
   return `${inputsHash(inputs)}:${workflowSourceHash()}`;
 }
 
-/** True when dist/rig was built from exactly the current inputs. */
-function upToDate(): boolean {
-  if (!existsSync(STAMP) || !existsSync(OUTPUT)) return false;
-  const stamp = JSON.parse(readFileSync(STAMP, 'utf8')) as Stamp;
-  const output = statSync(OUTPUT);
+/** True when the target's output was built from exactly the current inputs. */
+function upToDate(target: Target): boolean {
+  if (!existsSync(target.stamp) || !existsSync(target.output)) return false;
+  const stamp = JSON.parse(readFileSync(target.stamp, 'utf8')) as Stamp;
+  const output = statSync(target.output);
   if (output.size !== stamp.output.size || output.mtimeMs !== stamp.output.mtimeMs) return false;
   return currentHash(stamp.inputs) === stamp.inputsHash;
 }
@@ -223,10 +251,10 @@ async function bundleWorkerThread(outfile: string): Promise<esbuild.Metafile> {
   return result.metafile!;
 }
 
-async function bundleCli(outfile: string, manifest: PackagedManifest, keys: NativeAssetKeys): Promise<esbuild.Metafile> {
+async function bundleEntry(entry: string, outfile: string, manifest: PackagedManifest, keys: NativeAssetKeys): Promise<esbuild.Metafile> {
   const result = await esbuild.build({
     ...commonOptions,
-    entryPoints: [join(seaDir, 'entry.ts')],
+    entryPoints: [entry],
     outfile,
     define: {
       'import.meta.url': '__rigImportMetaUrl',
@@ -258,11 +286,12 @@ function mib(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
 
-export async function build(options: { force?: boolean } = {}): Promise<void> {
+export async function build(options: BuildOptions = {}): Promise<void> {
   const started = Date.now();
+  const target = targetOf(options);
   checkVersion();
-  if (!options.force && upToDate()) {
-    say(`dist/rig is up to date (${mib(statSync(OUTPUT).size)}); \`node --import tsx deploy/build.ts --force\` rebuilds`);
+  if (!options.force && upToDate(target)) {
+    say(`${relative(root, target.output)} is up to date (${mib(statSync(target.output).size)}); --force rebuilds`);
     return;
   }
   mkdirSync(buildDir, { recursive: true });
@@ -270,13 +299,13 @@ export async function build(options: { force?: boolean } = {}): Promise<void> {
   // dist/rig, dist/workflows.bundle.js and the stamp are replaced by rename.
   const work = mkdtempSync(join(buildDir, 'work-'));
   try {
-    await buildInto(work, started);
+    await buildInto(target, work, started);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
 }
 
-async function buildInto(work: string, started: number): Promise<void> {
+async function buildInto(target: Target, work: string, started: number): Promise<void> {
   const workflowBundle = join(dist, 'workflows.bundle.js');
   copyFileSync((await ensureWorkflowBundle()).codePath, join(work, 'workflows.bundle.js'));
   renameSync(join(work, 'workflows.bundle.js'), workflowBundle);
@@ -298,8 +327,8 @@ async function buildInto(work: string, started: number): Promise<void> {
   };
 
   const bundle = join(work, 'rig.cjs');
-  const cliMeta = await bundleCli(bundle, manifest, native.keys);
-  say(`bundled the CLI (${mib(statSync(bundle).size)}, ${Object.keys(cliMeta.inputs).length} modules) after ${Date.now() - started} ms`);
+  const cliMeta = await bundleEntry(target.entry, bundle, manifest, native.keys);
+  say(`bundled ${relative(root, target.entry)} (${mib(statSync(bundle).size)}, ${Object.keys(cliMeta.inputs).length} modules) after ${Date.now() - started} ms`);
 
   const blob = join(work, 'rig.blob');
   const seaConfig = join(work, 'sea-config.json');
@@ -326,15 +355,17 @@ async function buildInto(work: string, started: number): Promise<void> {
     inject(file: string, name: string, data: Buffer, options: { sentinelFuse: string }): Promise<void>;
   };
   await inject(temp, 'NODE_SEA_BLOB', readFileSync(blob), { sentinelFuse: SEA_FUSE });
-  renameSync(temp, OUTPUT);
+  renameSync(temp, target.output);
 
-  // Smoke run with a private unpack directory, so the build leaves nothing in the user's cache.
-  const smokeDir = mkdtempSync(join(tmpdir(), 'fluxrig-build-'));
-  try {
-    const printed = run(OUTPUT, ['--version'], { ...process.env, FLUXRIG_UNPACK_DIR: smokeDir }).trim();
-    if (printed !== VERSION) fail(`dist/rig --version printed '${printed}', expected '${VERSION}'`);
-  } finally {
-    rmSync(smokeDir, { recursive: true, force: true });
+  if (target.smokeTest) {
+    // Smoke run with a private unpack directory, so the build leaves nothing in the user's cache.
+    const smokeDir = mkdtempSync(join(tmpdir(), 'fluxrig-build-'));
+    try {
+      const printed = run(target.output, ['--version'], { ...process.env, FLUXRIG_UNPACK_DIR: smokeDir }).trim();
+      if (printed !== VERSION) fail(`dist/rig --version printed '${printed}', expected '${VERSION}'`);
+    } finally {
+      rmSync(smokeDir, { recursive: true, force: true });
+    }
   }
 
   const inputs = [
@@ -345,16 +376,19 @@ async function buildInto(work: string, started: number): Promise<void> {
     join(root, 'package.json'),
     join(root, 'package-lock.json'),
   ];
-  const output = statSync(OUTPUT);
+  const output = statSync(target.output);
   const stamp: Stamp = { inputsHash: currentHash(inputs), inputs, output: { size: output.size, mtimeMs: output.mtimeMs } };
   writeFileSync(join(work, 'stamp.json'), JSON.stringify(stamp));
-  renameSync(join(work, 'stamp.json'), STAMP);
-  say(`wrote dist/rig (${mib(output.size)}: Node ${process.version} + ${mib(statSync(blob).size)} blob) in ${Date.now() - started} ms`);
+  renameSync(join(work, 'stamp.json'), target.stamp);
+  say(`wrote ${relative(root, target.output)} (${mib(output.size)}: Node ${process.version} + ${mib(statSync(blob).size)} blob) in ${Date.now() - started} ms`);
 }
 
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   try {
-    await build({ force: process.argv.includes('--force') });
+    const { values } = parseArgs({
+      options: { force: { type: 'boolean' }, entry: { type: 'string' }, output: { type: 'string' } },
+    });
+    await build(values);
   } catch (error) {
     if (!(error instanceof BuildError)) throw error;
     process.stderr.write(`build: error: ${error.message}\n`);

@@ -151,6 +151,27 @@ describe('dist/rig, copied alone to a directory outside the repository', () => {
   });
 });
 
+describe('a durable flow inside a single executable (probe built like dist/rig)', () => {
+  test('runs on a real Temporal server: worker threads, core bridge, workflow bundle and bytes survive', async () => {
+    const probeBinary = join(root, 'dist', '.build', 'durable-probe');
+    const built = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'deploy/build.ts', '--entry', 'test/build/durable-probe.ts', '--output', probeBinary],
+      { cwd: root, encoding: 'utf8', timeout: BUILD_TIMEOUT_MS, env: { ...process.env, NODE_V8_COVERAGE: '' } },
+    );
+    assert.equal(built.status, 0, `probe build failed:\n${built.stdout}\n${built.stderr}`);
+    const probe = join(sandbox, 'durable-probe');
+    copyFileSync(probeBinary, probe);
+    const temporal = await useTemporal();
+    const ran = await runToEnd(probe, sandboxEnv({
+      FLUXRIG_TEST_TEMPORAL_ADDRESS: temporal.address,
+      FLUXRIG_TEST_TEMPORAL_NAMESPACE: temporal.namespace,
+    }));
+    assert.equal(ran.code, 0, ran.output);
+    assert.deepEqual(JSON.parse(ran.stdout.trim().split('\n').at(-1)!), { trail: ['a', 'b'], raw: [0x02, 0x00, 0xff] });
+  });
+});
+
 describe('version', () => {
   test('cmd/rig/version.ts is the version in package.json', () => {
     assert.equal(VERSION, JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version);
@@ -215,6 +236,20 @@ describe('deploy/systemd units', () => {
     });
   }
 });
+
+/** Runs `file` to its end without blocking the event loop (an engine helper may live in this process). */
+async function runToEnd(file: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; output: string }> {
+  const child = spawn(file, [], { cwd: sandbox, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  const output = collect(child);
+  const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+  const [code] = (await once(child, 'exit')) as [number | null];
+  clearTimeout(timer);
+  return { code, stdout, output: output.text };
+}
 
 interface Collected {
   text: string;
