@@ -77,6 +77,8 @@ export interface Delivery {
   subject: string;
   stream: string;
   streamSequence: number;
+  /** Encoded size of the message in bytes (for telemetry). */
+  size: number;
 }
 
 export type EnvelopeHandler = (envelope: Envelope, delivery: Delivery) => Promise<void>;
@@ -239,6 +241,7 @@ export async function startConsumer(
       subject: message.subject,
       stream: info.stream,
       streamSequence: info.streamSequence,
+      size: message.data.length,
     };
     try {
       await handler(envelope, delivery);

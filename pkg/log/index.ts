@@ -51,6 +51,18 @@ export interface LineSink {
 }
 
 const closers = new WeakMap<Logger, () => Promise<void>>();
+/** Per logger, where finished (masked) lines are also sent once `tapLogger` attaches a target. */
+const taps = new WeakMap<Logger, { write?: (line: string) => void }>();
+
+/**
+ * Also hand every finished, masked line of `logger` (created by `createLogger`) to `write`, e.g. to
+ * forward logs into OpenTelemetry once telemetry is up; `undefined` detaches.
+ */
+export function tapLogger(logger: Logger, write: ((line: string) => void) | undefined): void {
+  const tap = taps.get(logger);
+  if (!tap) throw new Error('tapLogger: this logger was not made by createLogger');
+  tap.write = write;
+}
 
 function effectiveLevel(options: LoggerOptions): LogLevel {
   return traceForced(options.env ?? process.env) ? 'trace' : (options.level ?? 'info');
@@ -102,7 +114,10 @@ export async function createLogger(options: LoggerOptions = {}): Promise<Logger>
     });
     streams.push({ level: 'trace', stream: file });
   }
+  const tap: { write?: (line: string) => void } = {};
+  streams.push({ level: 'trace', stream: { write: (line: string) => tap.write?.(line) } });
   const logger = pino(pinoOptions(options), pino.multistream(streams));
+  taps.set(logger, tap);
   const fileStream = file;
   closers.set(logger, async () => {
     if (!fileStream || fileStream.destroyed) return;

@@ -11,11 +11,16 @@ import { type Bus, openBus } from '../bus/index.ts';
 import { type RigConfig, dataDir, rackId, nodeId } from '../config/index.ts';
 import { RigError } from '../errors/index.ts';
 import type { IdGenerator } from '../idgen/index.ts';
-import type { Logger } from '../log/index.ts';
+import { type Logger, tapLogger, telemetryDisabled } from '../log/index.ts';
 import { type RunningMixer, startMixer } from '../mixer/mixer.ts';
 import { Rack } from '../rack/rack.ts';
 import { problemsError, readScenarioFile } from '../scenario/index.ts';
 import { type NatsHandle, type TemporalHandle, startNats, startTemporal } from '../supervise/index.ts';
+import { busTelemetryPublisher } from '../telemetry/bus-publisher.ts';
+import { logLineForwarder } from '../telemetry/log-bridge.ts';
+import { startTelemetry, type Telemetry } from '../telemetry/otel.ts';
+import { TelemetrySink } from '../telemetry/sink.ts';
+import { TelemetryWriter } from '../telemetry/store/writer.ts';
 import { mixerToken } from './token.ts';
 
 export interface RunOptions {
@@ -75,6 +80,20 @@ export async function runNode(options: RunOptions): Promise<RunningNode> {
       return bus;
     };
 
+    // Telemetry first, so the gears' spans and logs are recorded from the start (DESIGN §6).
+    let telemetry: Telemetry | undefined;
+    if (config.telemetry.enabled && !telemetryDisabled()) {
+      const telemetryBus = await connect(`rig-telemetry-${nodeId(config)}`);
+      telemetry = startTelemetry({
+        serviceName: `rig-${role}`,
+        role: role === 'all' ? 'all-in-one' : role,
+        ...(role === 'mixer' ? {} : { rack: rackId(config) }),
+        publisher: busTelemetryPublisher(telemetryBus, `node/${nodeId(config)}`),
+        ...(config.telemetry.otlp_endpoint ? { otlp: { endpoint: config.telemetry.otlp_endpoint } } : {}),
+      });
+      tryTapLogger(logger, logLineForwarder(telemetry.logger));
+    }
+
     const endpoints: Endpoints = { role, dataDir: directory, natsUrl: nats.url, scenarios: [] };
     if (temporal.address) endpoints.temporalAddress = temporal.address;
     const node: RunningNode = { endpoints, stop: stopAll };
@@ -94,6 +113,21 @@ export async function runNode(options: RunOptions): Promise<RunningNode> {
       stops.push(() => mixer.stop());
       node.mixer = mixer;
       endpoints.mixerUrl = mixer.url;
+      if (telemetry) {
+        // The mixer's sink stores every process's telemetry in DuckDB + Parquet under the data dir.
+        const writer = await TelemetryWriter.open({ dataDir: directory, retentionHours: config.telemetry.retention_days * 24 });
+        stops.push(() => writer.close());
+        const sink = await TelemetrySink.start({ bus: await connect(`rig-sink-${nodeId(config)}`), writer, log: logger, rollIntervalMs: config.telemetry.parquet_roll_interval });
+        stops.push(() => sink.stop());
+      }
+    }
+    if (telemetry) {
+      // Stopped after the rack (LIFO) so its last spans are exported, before the sink stops.
+      const active = telemetry;
+      stops.push(async () => {
+        tryTapLogger(logger, undefined);
+        await active.shutdown();
+      });
     }
     if (role === 'all' || role === 'rack') {
       const rack = new Rack({
@@ -121,6 +155,15 @@ export async function runNode(options: RunOptions): Promise<RunningNode> {
   } catch (error) {
     await stopAll();
     throw error;
+  }
+}
+
+/** Forward log lines into telemetry when the logger supports it (loggers made by createLogger do). */
+function tryTapLogger(logger: Logger, write: ((line: string) => void) | undefined): void {
+  try {
+    tapLogger(logger, write);
+  } catch {
+    // A logger from elsewhere (tests, embedding) has no tap: its lines stay out of the store.
   }
 }
 

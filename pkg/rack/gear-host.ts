@@ -12,7 +12,8 @@
  *   is wired; otherwise the consumer retries with backoff and finally dead-letters it with the reason.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { Bus, RunningConsumer } from '../bus/index.ts';
+import { context as otelContext, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import type { Bus, Delivery, RunningConsumer } from '../bus/index.ts';
 import { isRigError } from '../errors/index.ts';
 import { ERROR_PORT, type GearContext, type GearDescriptor, type GearInstance } from '../gear/descriptor.ts';
 import { envelopeFactory } from '../gear/envelopes.ts';
@@ -20,6 +21,9 @@ import type { Logger } from '../log/index.ts';
 import { maskText } from '../log/index.ts';
 import type { GearRunState } from '../mixer/records.ts';
 import type { ScenarioGear } from '../scenario/model.ts';
+import { INSTRUMENTATION_NAME } from '../telemetry/otel.ts';
+import { injectTraceparent, startProcessSpan } from '../telemetry/propagation.ts';
+import { ATTR, messagingAttributes } from '../telemetry/semconv.ts';
 import type { Envelope } from '../wire/envelope.ts';
 
 export const ERROR_HEADERS = { code: 'fluxrig-error-code', message: 'fluxrig-error-message', gear: 'fluxrig-error-gear' } as const;
@@ -44,6 +48,18 @@ export interface GearHostOptions {
   logger: Logger;
   /** Messages handled at once per input port. */
   concurrency: number;
+}
+
+/** The global OTel tracer: a no-op until the process starts telemetry (pkg/telemetry/otel.ts). */
+const tracer = trace.getTracer(INSTRUMENTATION_NAME);
+
+/** MTI and DE 39 of an ISO 8583 message payload, for span attributes. */
+function isoSummary(data: unknown): { mti?: string; responseCode?: string } {
+  if (data === null || typeof data !== 'object' || data instanceof Uint8Array) return {};
+  const { mti, fields } = data as { mti?: unknown; fields?: Record<string, unknown> };
+  if (typeof mti !== 'string') return {};
+  const code = fields?.[39];
+  return typeof code === 'string' ? { mti, responseCode: code } : { mti };
 }
 
 interface DeliveryScope {
@@ -119,8 +135,33 @@ export class GearHost {
         concurrency: this.options.concurrency,
         maxAckPending: Math.max(1000, this.options.concurrency * 4),
       },
-      (envelope) => this.scope.run({ inputId: envelope.id, emitted: new Map() }, () => this.handle(port, envelope)),
+      (envelope, delivery) => this.traced(port, envelope, delivery, `${scenario}__${gear.id}__${port}`),
     );
+  }
+
+  /** Runs one delivery inside its `process` span (child of the envelope's trace) and delivery scope. */
+  private async traced(port: string, envelope: Envelope, delivery: Delivery, durable: string): Promise<void> {
+    const span: Span = startProcessSpan(tracer, `${this.gearId} process`, envelope, {
+      subject: delivery.subject,
+      messageId: envelope.id,
+      bodySize: delivery.size,
+      consumerGroup: durable,
+      scenario: this.options.scenario,
+      gear: this.gearId,
+      ...isoSummary(envelope.data),
+    });
+    span.setAttribute(ATTR.port, port);
+    try {
+      await otelContext.with(trace.setSpan(otelContext.active(), span), () =>
+        this.scope.run({ inputId: envelope.id, emitted: new Map() }, () => this.handle(port, envelope)),
+      );
+    } catch (error) {
+      span.recordException(error as Error);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: maskText(describe(error)) });
+      throw error;
+    } finally {
+      span.end();
+    }
   }
 
   private async handle(port: string, envelope: Envelope): Promise<void> {
@@ -131,6 +172,7 @@ export class GearHost {
     } catch (error) {
       const errorWires = this.options.outputs().get(ERROR_PORT) ?? [];
       if (errorWires.length === 0) throw error;
+      trace.getSpan(otelContext.active())?.setStatus({ code: SpanStatusCode.ERROR, message: maskText(describe(error)) });
       const headers = {
         [ERROR_HEADERS.code]: isRigError(error) ? error.code : 'GEAR_FAILED',
         [ERROR_HEADERS.message]: maskText(describe(error)),
@@ -154,7 +196,27 @@ export class GearHost {
       base = `${scope.inputId}/${this.gearId}/${port}/${n}`;
     }
     const outgoing: Envelope = { ...envelope, port, gear: this.gearId, scenario: this.options.scenario };
+    this.traceOutgoing(outgoing, wires[0]?.subject as string);
     await Promise.all(wires.map((wire) => this.options.bus.publish(wire.subject, outgoing, { msgId: `${base}/${wire.wire}` })));
+  }
+
+  /**
+   * Inside a handler the outgoing message continues the handler's trace. A source's message (a request
+   * a listener just read) starts a new trace with a short producer span, so one authorisation is one
+   * trace from the listener on.
+   */
+  private traceOutgoing(outgoing: Envelope, subject: string): void {
+    if (trace.getSpan(otelContext.active())) {
+      injectTraceparent(outgoing);
+      return;
+    }
+    if (outgoing.traceparent) return;
+    const span = tracer.startSpan(`${this.gearId} send`, {
+      kind: SpanKind.PRODUCER,
+      attributes: messagingAttributes({ subject, operation: 'send', messageId: outgoing.id, scenario: this.options.scenario, gear: this.gearId, ...isoSummary(outgoing.data) }),
+    });
+    injectTraceparent(outgoing, trace.setSpan(otelContext.active(), span));
+    span.end();
   }
 
   private context(): GearContext {
