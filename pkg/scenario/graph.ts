@@ -1,11 +1,13 @@
 /**
  * Graph checks of a scenario against the gear catalogue: gear types exist, each gear's config passes
  * the gear's own schema, wires join an existing output port to an existing input port of the same kind,
- * flows name existing gears, and the port graph has no cycle (a listener's `reply` input, declared with
+ * durable flows reference existing gears (flow-checks.ts) and join wires as nodes, and the port graph has no cycle (a listener's `reply` input, declared with
  * `feeds: []`, legitimately closes a request/response loop and is not a cycle).
  */
 import type { GearDescriptor, PortSpec } from '../gear/descriptor.ts';
 import { didYouMean } from '../text/suggest.ts';
+import { checkFlows } from './flow-checks.ts';
+import { FLOW_INPUT_PORT, FLOW_OUTPUT_PORTS } from './flow-plan.ts';
 import { splitPortRef, wireName, type Scenario } from './model.ts';
 import { formatPath, type Problem } from './problems.ts';
 
@@ -22,6 +24,13 @@ export function portsOf(descriptor: GearDescriptor, config: unknown): GearPorts 
   const dynamic = descriptor.portsFor?.(config);
   return { type: descriptor.type, inputs: dynamic?.inputs ?? descriptor.inputs, outputs: dynamic?.outputs ?? descriptor.outputs };
 }
+/** The ports of a durable flow as a wire-graph node (see flowSchema in model.ts). */
+const FLOW_PORTS: GearPorts = {
+  type: 'durable flow',
+  inputs: [{ name: FLOW_INPUT_PORT, summary: 'messages that start one run each (the trigger wire)' }],
+  outputs: FLOW_OUTPUT_PORTS.map((name) => ({ name, summary: name === 'out' ? 'the result of a completed run' : 'the error of a failed run' })),
+};
+
 type Locate = (path: ReadonlyArray<PropertyKey>) => string;
 
 export function catalogueOf(descriptors: Iterable<GearDescriptor>): Catalogue {
@@ -53,6 +62,9 @@ export function checkGraph(scenario: Scenario, catalogue: Catalogue, locate: Loc
     }
   });
 
+  // A durable flow is a node of the wire graph too: `<flow>.in`, `<flow>.out`, `<flow>.error`.
+  for (const flow of scenario.flows) if (!gears.has(flow.id)) gears.set(flow.id, FLOW_PORTS);
+
   const wireIds = new Set<string>();
   scenario.wires.forEach((wire, index) => {
     const name = wireName(wire);
@@ -65,18 +77,7 @@ export function checkGraph(scenario: Scenario, catalogue: Catalogue, locate: Loc
     }
   });
 
-  scenario.flows.forEach((flow, index) => {
-    flow.steps.forEach((step, stepIndex) => {
-      if (!gears.has(step.gear)) report(['flows', index, 'steps', stepIndex, 'gear'], `no gear "${step.gear}" in this scenario`, didYouMean(step.gear, gears.keys()));
-      if (step.compensate !== undefined && !gears.has(step.compensate)) {
-        report(['flows', index, 'steps', stepIndex, 'compensate'], `no gear "${step.compensate}" in this scenario`, didYouMean(step.compensate, gears.keys()));
-      }
-    });
-    const triggerWire = flow.trigger?.wire;
-    if (triggerWire !== undefined && !wireIds.has(triggerWire)) {
-      report(['flows', index, 'trigger', 'wire'], `no wire "${triggerWire}" in this scenario`, didYouMean(triggerWire, wireIds));
-    }
-  });
+  checkFlows(scenario, catalogue, report);
 
   const cycle = findPortCycle(scenario, gears);
   if (cycle) report(['wires'], `wires form a cycle: ${cycle.join(' → ')}`, 'break the loop, or end it at an input port that feeds no output (such as a listener\'s reply port)');

@@ -4,6 +4,9 @@
  * declared once. Graph rules that need the gear catalogue (types, ports, cycles) live in graph.ts.
  */
 import { z } from 'zod';
+// The plan schema module itself, not pkg/orchestration's index: that one loads the Temporal client and
+// worker, which `rig check` and the mixer must not pay for to validate a file.
+import { flowPlanSchema } from '../orchestration/plan-schema.ts';
 
 /** Ids become NATS subject tokens and Temporal workflow ids: keep them to a safe alphabet. */
 const identifier = z
@@ -46,32 +49,28 @@ export const wireSchema = z.strictObject({
   to: portRef,
 });
 
-export const retrySchema = z.strictObject({
-  initial_interval: duration.default('1s'),
-  backoff: z.number().min(1).max(100).default(2),
-  max_interval: duration.optional(),
-  max_attempts: z.number().int().min(1).max(10_000).default(5),
-  /** Error codes (RigError.code) that must not be retried. */
-  non_retryable: z.array(z.string()).default([]),
-});
-
-export const flowStepSchema = z.strictObject({
-  /** The gear (by id) this step runs. */
-  gear: identifier,
-  retry: retrySchema.optional(),
-  timeout: duration.default('30s'),
-  /** Gear id that undoes this step; compensations run in reverse order when a later step fails. */
-  compensate: identifier.optional(),
-});
-
+/**
+ * What starts a durable flow. A flow may have several triggers at once (e.g. a wire and `manual`).
+ * Subjects must lie in a fluxrig stream (`fluxrig.data.>` or `fluxrig.events.>`): event triggers read
+ * through a durable JetStream consumer, so a message that arrived while no rack ran the flow is not lost.
+ */
 export const triggerSchema = z
   .strictObject({
-    /** Start one run per message arriving on this wire of the scenario. */
+    /** Start one run per message on this wire of the scenario (the flow reads its own copy). */
     wire: identifier.optional(),
-    /** Start one run per message on this NATS subject. */
-    subject: z.string().optional(),
-    /** Cron spec (Temporal Schedules), e.g. "*\/5 * * * *". */
-    cron: z.string().optional(),
+    /** Start one run per message on this subject (wildcards allowed). */
+    subject: z
+      .string()
+      .regex(/^fluxrig\.(?:data|events)\.[^\s]+$/, 'must be a subject under fluxrig.data.> or fluxrig.events.> (the streams a flow can read durably)')
+      .optional(),
+    /**
+     * Temporal Schedule cron (UTC): 5 fields (minute hour day month weekday), 6 (… year) or 7 (second
+     * first, year last), or a named one such as "@hourly".
+     */
+    cron: z
+      .string()
+      .regex(/^(?:@\w+|\S+(?:\s+\S+){4,6})$/, 'must be a cron expression of 5 to 7 fields (7 = seconds first, year last) or @hourly/@daily/…')
+      .optional(),
     /** Allow `rig flow start`. */
     manual: z.boolean().default(false),
   })
@@ -79,14 +78,26 @@ export const triggerSchema = z
     message: 'a trigger needs at least one of wire, subject, cron or manual: true',
   });
 
-export const flowSchema = z.strictObject({
+/**
+ * A durable flow: the FlowPlan of pkg/orchestration (steps of kind gear/wait/sleep/request,
+ * compensations, onError; same field names and checks, composed rather than copied) plus what only a
+ * scenario knows: its id, its triggers and how runs are keyed. In a gear step (and in compensations,
+ * onError and `before` stages) `gear` names either a gear of this scenario by id, whose type and config
+ * the step takes, or a gear type from the catalogue with the step's own inline `config`.
+ *
+ * A flow is also a node of the wire graph: `<flow>.in` (a wire into it must be its trigger.wire),
+ * `<flow>.out` (the envelope the last step passes on, once the flow completed) and `<flow>.error` (the
+ * error envelope, after compensations and onError ran). Wires from those ports continue the scenario
+ * inline.
+ */
+export const flowSchema = flowPlanSchema.omit({ flow: true, scenario: true }).extend({
   id: identifier,
-  /** Durable flows run as Temporal workflows; others run inline on the rack's hot path. */
-  durable: z.boolean().default(false),
-  trigger: triggerSchema.optional(),
-  /** Envelope field that keys one workflow per value (e.g. `key`); default one workflow per message. */
+  summary: z.string().optional(),
+  /** Only durable flows exist: inline processing is gears joined by wires. */
+  durable: z.literal(true, { error: 'only durable flows are supported (durable: true); inline processing is gears joined by wires' }),
+  trigger: triggerSchema,
+  /** One workflow per message (dedup by envelope id) or one at a time per envelope `key`. */
   workflow_per: z.enum(['message', 'key']).default('message'),
-  steps: z.array(flowStepSchema).min(1),
 });
 
 export const scenarioSchema = z.strictObject({
@@ -103,8 +114,7 @@ export type Scenario = z.infer<typeof scenarioSchema>;
 export type ScenarioGear = z.infer<typeof gearSchema>;
 export type ScenarioWire = z.infer<typeof wireSchema>;
 export type ScenarioFlow = z.infer<typeof flowSchema>;
-export type FlowStep = z.infer<typeof flowStepSchema>;
-export type RetryOptions = z.infer<typeof retrySchema>;
+export type ScenarioFlowTrigger = z.infer<typeof triggerSchema>;
 
 /** The wire's subject token: its id, or `<fromGear>-<fromPort>--<toGear>-<toPort>` when unnamed. */
 export function wireName(wire: ScenarioWire): string {

@@ -92,18 +92,21 @@ wires:
     assert.equal(problem?.message, 'wires form a cycle: a.out → b.in → b.out → a.in → a.out');
   });
 
-  it('rejects duplicate gear ids and flows naming missing gears', () => {
+  it('rejects duplicate gear ids and flows naming missing gears or compensations', () => {
     const text = `${valid}  - { from: parse.error, to: build.in }
 flows:
   - id: durable
     durable: true
+    trigger: { manual: true }
     steps:
-      - { gear: parse, compensate: undo }
+      - { kind: gear, id: one, gear: prase, compensate: undo }
 `;
     const result = checkScenarioText(text.replace('id: build\n', 'id: parse\n'), 's.yaml', catalogue);
-    const paths = result.problems.map((p) => p.path);
-    assert.ok(paths.includes('gears[2].id'), paths.join());
-    assert.ok(paths.includes('flows[0].steps[0].compensate'), paths.join());
+    const byPath = new Map(result.problems.map((p) => [p.path, p]));
+    assert.ok(byPath.has('gears[2].id'), [...byPath.keys()].join());
+    assert.equal(byPath.get('flows[0].steps[0].gear')?.hint, 'did you mean "parse"?');
+    assert.match(byPath.get('flows[0].steps[0].gear')?.where ?? '', /^s\.yaml:\d+:\d+$/);
+    assert.ok(byPath.has('flows[0].steps[0].compensate'), [...byPath.keys()].join());
   });
 
   it('reports YAML syntax errors with their position', () => {
