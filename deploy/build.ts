@@ -17,6 +17,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -75,6 +76,26 @@ function targetOf(options: BuildOptions): Target {
 
 interface AssetSource extends PackagedAsset {
   source: string;
+}
+
+/** Assets at least this large travel gzip-compressed (the native libraries: ~100 MiB become ~34 MiB). */
+const COMPRESS_FROM_BYTES = 4 * 1024 * 1024;
+const compressCache = join(root, '.cache', 'build');
+
+/**
+ * The file the blob takes for `asset`: the source itself, or its gzip copy from .cache/build/ (keyed by
+ * the source's sha256, so a rebuild after a source change does not compress the libraries again).
+ */
+function carriedFile(asset: AssetSource, bytes: Buffer): string {
+  if (!asset.gzip) return asset.source;
+  const cached = join(compressCache, `${sha256(bytes)}.gz`);
+  if (!existsSync(cached)) {
+    mkdirSync(compressCache, { recursive: true });
+    const temp = `${cached}.${process.pid}.tmp`;
+    writeFileSync(temp, gzipSync(bytes, { level: 6 }));
+    renameSync(temp, cached);
+  }
+  return cached;
 }
 
 interface Stamp {
@@ -319,11 +340,20 @@ async function buildInto(target: Target, work: string, started: number): Promise
     ...native.assets,
     { key: native.keys.temporalWorkerThread, source: workerThread, size: statSync(workerThread).size, eager: false },
   ];
-  const contentHash = sha256(...assets.flatMap((asset) => [asset.key, readFileSync(asset.source)])).slice(0, 16);
+  const hash = createHash('sha256');
+  const carried = new Map<string, string>();
+  for (const asset of assets) {
+    const bytes = readFileSync(asset.source);
+    hash.update(asset.key);
+    hash.update(bytes);
+    asset.gzip = asset.size >= COMPRESS_FROM_BYTES;
+    carried.set(asset.key, carriedFile(asset, bytes));
+  }
+  const contentHash = hash.digest('hex').slice(0, 16);
   const manifest: PackagedManifest = {
     version: VERSION,
     contentHash,
-    assets: assets.map(({ key, size, eager }) => ({ key, size, eager })),
+    assets: assets.map(({ key, size, eager, gzip }) => ({ key, size, eager, gzip })),
   };
 
   const bundle = join(work, 'rig.cjs');
@@ -340,7 +370,7 @@ async function buildInto(target: Target, work: string, started: number): Promise
         output: blob,
         disableExperimentalSEAWarning: true,
         useCodeCache: true,
-        assets: Object.fromEntries(assets.map((asset) => [asset.key, asset.source])),
+        assets: Object.fromEntries(carried),
       },
       null,
       2,

@@ -16,6 +16,7 @@ import { chmodSync, existsSync, mkdirSync, renameSync, statSync, writeFileSync }
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join, relative, sep } from 'node:path';
 import sea from 'node:sea';
+import { gunzipSync } from 'node:zlib';
 import { pathToFileURL } from 'node:url';
 
 /** One file the executable carries; `key` is both the SEA asset key and the path under the unpack dir. */
@@ -24,6 +25,8 @@ export interface PackagedAsset {
   size: number;
   /** Unpacked at every start when missing (resources read with fs); otherwise on first use. */
   eager: boolean;
+  /** Carried gzip-compressed (large native libraries); `size` is the unpacked size. */
+  gzip?: boolean;
 }
 
 export interface PackagedManifest {
@@ -84,7 +87,8 @@ export function ensureAsset(key: string): string {
   if (existsSync(target) && statSync(target).size === asset.size) return target;
   mkdirSync(dirname(target), { recursive: true, mode: 0o700 });
   const temp = `${target}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  writeFileSync(temp, new Uint8Array(sea.getAsset(key)), { mode: 0o600 });
+  const carried = new Uint8Array(sea.getAsset(key));
+  writeFileSync(temp, asset.gzip ? gunzipSync(carried) : carried, { mode: 0o600 });
   // Shared objects are mapped executable by dlopen; keep them read-only to everyone but the owner.
   if (key.endsWith('.node') || key.endsWith('.so')) chmodSync(temp, 0o500);
   renameSync(temp, target);
