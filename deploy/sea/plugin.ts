@@ -65,8 +65,12 @@ export function packagedRuntimePlugin(options: PackagedPluginOptions): Plugin {
   return {
     name: 'fluxrig-packaged-runtime',
     setup(build) {
-      const ownSource = (path: string) =>
-        path.startsWith(options.sourceRoot + sep) && !path.slice(options.sourceRoot.length).includes(`${sep}node_modules${sep}`);
+      // The project's sources, not its dependencies and not this packaging code (deploy/).
+      const ownSource = (path: string) => {
+        if (!path.startsWith(options.sourceRoot + sep)) return false;
+        const inside = path.slice(options.sourceRoot.length + 1);
+        return !inside.startsWith(`deploy${sep}`) && !inside.includes(`node_modules${sep}`);
+      };
       build.onLoad({ filter: /\.ts$/ }, async (args) => {
         if (!ownSource(args.path)) return undefined;
         const text = await readFile(args.path, 'utf8');

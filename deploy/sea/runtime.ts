@@ -9,10 +9,11 @@
  * The bundled code sees that directory as its "repository root" through `import.meta.url` (see
  * `sourceUrl`), so source paths like `../../configs/specs/` resolve to the unpacked copies of configs/.
  * This module is only part of the packaged build; it must never be imported by the source tree's code,
- * and it never writes outside the unpack directory.
+ * it never writes outside the unpack directory, and it never loads code from an unpack directory that
+ * another user owns or may write to.
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join, relative, sep } from 'node:path';
 import sea from 'node:sea';
@@ -83,7 +84,7 @@ function safeHomedir(): string | undefined {
 export function ensureAsset(key: string): string {
   const asset = requireManifest().assets.find((candidate) => candidate.key === key);
   if (asset === undefined) throw new Error(`rig: the executable carries no asset '${key}' (a build defect)`);
-  const target = join(unpackDir(), key);
+  const target = join(trustedUnpackDir(), key);
   if (existsSync(target) && statSync(target).size === asset.size) return target;
   mkdirSync(dirname(target), { recursive: true, mode: 0o700 });
   const temp = `${target}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
@@ -93,6 +94,26 @@ export function ensureAsset(key: string): string {
   if (key.endsWith('.node') || key.endsWith('.so')) chmodSync(temp, 0o500);
   renameSync(temp, target);
   return target;
+}
+
+let trusted: string | undefined;
+
+/**
+ * The unpack directory, created private (0700) if missing, and refused unless this user owns it and
+ * nobody else may write to it: rig loads native code from it, so a directory planted by someone else
+ * (e.g. under a shared /tmp) must never be used.
+ */
+function trustedUnpackDir(): string {
+  if (trusted !== undefined) return trusted;
+  const dir = unpackDir();
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const info = lstatSync(dir);
+  const uid = typeof process.getuid === 'function' ? process.getuid() : info.uid;
+  if (!info.isDirectory() || info.uid !== uid || (info.mode & 0o022) !== 0) {
+    throw new Error(`${dir} is not a directory owned by uid ${uid} and closed to others' writes; refusing to load code from it`);
+  }
+  trusted = dir;
+  return dir;
 }
 
 /** Unpack every eager asset (resources read with fs). Throws when the unpack directory is not writable. */

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -130,6 +130,17 @@ describe('dist/rig, copied alone to a directory outside the repository', () => {
     assert.equal(code, 0);
     assert.equal(stdout.trim(), VERSION);
     assert.match(stderr, /cannot unpack bundled resources .* set FLUXRIG_UNPACK_DIR/s);
+  });
+
+  test('an unpack directory others may write to is refused, not loaded from', () => {
+    const root = join(sandbox, 'shared-unpack');
+    assert.equal(runRig(['--version'], { env: { FLUXRIG_UNPACK_DIR: root } }).code, 0);
+    const [buildDir] = readdirSync(root);
+    chmodSync(join(root, buildDir!), 0o777);
+    const { code, stderr } = runRig(['--json', 'data', 'query', 'SELECT 1'], { env: { FLUXRIG_UNPACK_DIR: root } });
+    assert.notEqual(code, 0);
+    assert.match(stderr, /refusing to load code from it/);
+    assert.ok(!existsSync(join(root, buildDir!, 'native', 'duckdb')), 'DuckDB was not written there');
   });
 
   test('run --role mixer against external engines starts, reports ready and stops on SIGTERM', async () => {
