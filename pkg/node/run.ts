@@ -13,6 +13,7 @@ import { RigError } from '../errors/index.ts';
 import type { IdGenerator } from '../idgen/index.ts';
 import { type Logger, tapLogger, telemetryDisabled } from '../log/index.ts';
 import { type RunningMixer, startMixer } from '../mixer/mixer.ts';
+import { temporalSettingsFrom } from '../orchestration/settings.ts';
 import { Rack } from '../rack/rack.ts';
 import { problemsError, readScenarioFile } from '../scenario/index.ts';
 import { type NatsHandle, type TemporalHandle, startNats, startTemporal } from '../supervise/index.ts';
@@ -140,6 +141,8 @@ export async function runNode(options: RunOptions): Promise<RunningNode> {
         version: options.version,
         heartbeatMs: config.rack.heartbeat_interval,
         drainTimeoutMs: config.rack.drain_timeout,
+        // The embedded dev server this node started, or temporal.address; none for a rack without it.
+        ...(temporal.address ? { temporal: temporalSettingsFrom(config.temporal, temporal.address) } : {}),
       });
       await rack.start();
       stops.push(() => rack.stop());

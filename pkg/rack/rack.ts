@@ -5,7 +5,8 @@
  * assigned, at the scenario version the mixer stored. It answers `fluxrig.control.<rack>.drain` and
  * drains on SIGTERM: sources stop first, in-flight messages finish, the record says draining so the
  * mixer moves the work elsewhere. Work a crashed rack left unacked is redelivered by JetStream to
- * whichever rack runs the gear next.
+ * whichever rack runs the gear next. With durable flows it also runs a Temporal worker on its own task
+ * queue (flow-runtime.ts), started on first need and stopped last, after the drain.
  */
 import { hostname } from 'node:os';
 import type { Bus, KvBucket, KvWatch, Listener } from '../bus/index.ts';
@@ -16,6 +17,8 @@ import type { Logger } from '../log/index.ts';
 import { assignmentKey, scenarioKey } from '../mixer/kv-store.ts';
 import type { DesiredState, RackRecord, ScenarioRecord } from '../mixer/records.ts';
 import { controlSubject } from '../wire/subjects.ts';
+import type { TemporalSettings } from '../orchestration/index.ts';
+import { FlowEngine } from './flow-runtime.ts';
 import { ScenarioRuntime } from './scenario-runtime.ts';
 
 export interface RackOptions {
@@ -31,6 +34,8 @@ export interface RackOptions {
   drainTimeoutMs: number;
   /** Default messages handled at once per gear input. */
   concurrency?: number;
+  /** Where durable flows run (config `temporal.*`, or `rig run`'s embedded server); absent = no flows here. */
+  temporal?: TemporalSettings;
 }
 
 export class Rack {
@@ -49,10 +54,20 @@ export class Rack {
   private draining = false;
   private pendingRetry = false;
   private stopped = false;
+  private readonly flows: FlowEngine;
 
   constructor(private readonly options: RackOptions) {
     this.catalogue = new Map(options.catalogue.map((descriptor) => [descriptor.type, descriptor]));
     this.log = options.logger.child({ rack: options.id });
+    this.flows = new FlowEngine({
+      bus: options.bus,
+      rack: options.id,
+      ...(options.temporal === undefined ? {} : { settings: options.temporal }),
+      catalogue: options.catalogue,
+      logger: this.log,
+      nextId: () => options.ids.next(),
+      shutdownGraceMs: options.drainTimeoutMs,
+    });
   }
 
   get id(): string {
@@ -110,7 +125,9 @@ export class Rack {
     if (!state || this.draining || this.stopped) return;
     for (const [scenarioId, runtime] of this.runtimes) {
       if (state.scenarios[scenarioId]) continue;
-      await runtime.stop();
+      // Undeployed (not merely moved to another rack): its flows' schedules go with it.
+      const stored = (await this.desired.get(scenarioKey(scenarioId)))?.value as ScenarioRecord | undefined;
+      await runtime.stop({ undeployed: stored?.deployed !== true });
       this.runtimes.delete(scenarioId);
       this.log.info({ scenario: scenarioId }, 'scenario removed from this rack');
     }
@@ -130,6 +147,7 @@ export class Rack {
           nextId: () => this.options.ids.next(),
           concurrency: this.options.concurrency ?? 64,
           graceMs: this.options.drainTimeoutMs,
+          flows: this.flows,
         });
         this.runtimes.set(scenarioId, runtime);
       }
@@ -185,6 +203,7 @@ export class Rack {
     this.watch?.stop();
     await this.watchLoop;
     await this.control?.stop();
+    await this.flows.stop().catch((error: unknown) => this.log.warn({ err: String(error) }, 'flow worker did not stop cleanly'));
     await this.racks.delete(this.id).catch((error: unknown) => this.log.warn({ err: String(error) }, 'could not leave the registry'));
   }
 }

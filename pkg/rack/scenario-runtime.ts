@@ -2,7 +2,8 @@
  * The part of one scenario a rack runs: the wire tables (which subjects leave and feed each port) and
  * a GearHost per assigned gear. `apply` moves it to a new scenario version or assignment changing as
  * little as possible: gears whose type, config and input wires are unchanged keep running with their
- * in-flight messages, and output wire changes take effect on the next emit.
+ * in-flight messages, and output wire changes take effect on the next emit. Durable flows the rack
+ * owns run through ScenarioFlows (flow-runtime.ts); their state is reported as `flow:<id>` entries.
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { Bus } from '../bus/index.ts';
@@ -11,6 +12,7 @@ import type { Logger } from '../log/index.ts';
 import type { GearRunState, RackScenarioStatus, ScenarioRecord } from '../mixer/records.ts';
 import { portsOf, splitPortRef, wireName, type Scenario, type ScenarioGear } from '../scenario/index.ts';
 import { dataSubject } from '../wire/subjects.ts';
+import { type FlowEngine, ScenarioFlows } from './flow-runtime.ts';
 import { GearHost, type WireEnd } from './gear-host.ts';
 
 type PortTable = Map<string, Map<string, WireEnd[]>>;
@@ -23,6 +25,8 @@ export interface ScenarioRuntimeOptions {
   nextId: () => string;
   concurrency: number;
   graceMs: number;
+  /** The rack's Temporal worker and client, for the scenario's durable flows. */
+  flows?: FlowEngine;
 }
 
 export class ScenarioRuntime {
@@ -31,6 +35,7 @@ export class ScenarioRuntime {
   private inputs: PortTable = new Map();
   private readonly hosts = new Map<string, GearHost>();
   private readonly failures = new Map<string, string>();
+  private flows: ScenarioFlows | undefined;
 
   constructor(
     readonly scenarioId: string,
@@ -56,21 +61,28 @@ export class ScenarioRuntime {
       if (this.hosts.has(id)) continue;
       await this.startHost(next, id);
     }
+    if (this.options.flows && (next.flows.length > 0 || this.flows)) {
+      this.flows ??= new ScenarioFlows(this.scenarioId, this.options.flows, this.options.bus, this.options.logger);
+      await this.flows.apply(next, gearIds);
+    }
   }
 
   /** True when a gear failed to start and a later apply should try again. */
   get hasFailures(): boolean {
-    return this.failures.size > 0 || [...this.hosts.values()].some((host) => host.state === 'failed');
+    return this.failures.size > 0 || [...this.hosts.values()].some((host) => host.state === 'failed') || this.flows?.hasFailures === true;
   }
 
   status(): RackScenarioStatus {
     const gears: RackScenarioStatus['gears'] = {};
     for (const [id, host] of this.hosts) gears[id] = host.error ? { state: host.state, error: host.error } : { state: host.state };
     for (const [id, error] of this.failures) gears[id] = { state: 'failed' as GearRunState, error };
+    Object.assign(gears, this.flows?.status());
     return { version: this.record?.version ?? 0, gears };
   }
 
-  async stop(): Promise<void> {
+  /** Stops everything; `undeployed` (the scenario is gone, not moved) also deletes its flows' schedules. */
+  async stop(options: { undeployed?: boolean } = {}): Promise<void> {
+    await this.flows?.stop({ removeSchedules: options.undeployed === true, graceMs: this.options.graceMs });
     await this.stopHosts([...this.hosts.keys()]);
     this.failures.clear();
   }

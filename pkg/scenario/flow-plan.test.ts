@@ -59,8 +59,8 @@ describe('scenario durable flows', () => {
     assert.deepEqual(plan.steps[2], { kind: 'gear', id: 'shape', gear: 'transform', config: { expression: '$' }, local: true });
     const output = plan.steps[3];
     assert.equal(output?.kind === 'gear' && output.gear, FLOW_OUTPUT_GEAR);
-    assert.deepEqual(output?.kind === 'gear' && output.config, { targets: [{ wire: 'settled', subject: 'fluxrig.data.pay.settled' }] });
-    assert.deepEqual(plan.onError?.map((h) => [h.gear, h.config]), [[FLOW_OUTPUT_GEAR, { targets: [{ wire: 'failed', subject: 'fluxrig.data.pay.failed' }] }]]);
+    assert.deepEqual(output?.kind === 'gear' && output.config, { flow: 'settle', port: 'out', targets: [{ wire: 'settled', subject: 'fluxrig.data.pay.settled' }] });
+    assert.deepEqual(plan.onError?.map((h) => [h.gear, h.config]), [[FLOW_OUTPUT_GEAR, { flow: 'settle', port: 'error', targets: [{ wire: 'failed', subject: 'fluxrig.data.pay.failed' }] }]]);
     // What comes out passes the orchestration's own validation with the rack's catalogue.
     validateFlowPlan(plan, [...catalogue, gear(FLOW_OUTPUT_GEAR, false, z.unknown())]);
   });

@@ -27,8 +27,10 @@ export const RESERVED_STEP_PREFIX = 'fluxrig.';
 export const FLOW_INPUT_PORT = 'in';
 export const FLOW_OUTPUT_PORTS = ['out', 'error'] as const;
 
-/** The config of the internal output gear: every subject to publish to, with its wire name. */
+/** The config of the internal output gear: the flow and port it speaks for, and every subject to publish to. */
 export interface FlowOutputConfig {
+  flow: string;
+  port: 'out' | 'error';
   targets: { wire: string; subject: string }[];
 }
 
@@ -80,9 +82,9 @@ export function flowPlanOf(scenario: Scenario, flow: ScenarioFlow): FlowPlan {
   const compensations = (flow.compensations ?? []).map(resolveInvocation);
 
   const outTargets = flowPortTargets(scenario, flow.id, 'out');
-  if (outTargets.length > 0) steps.push({ kind: 'gear', ...outputInvocation(FLOW_OUTPUT_STEP, outTargets) });
+  if (outTargets.length > 0) steps.push({ kind: 'gear', ...outputInvocation(FLOW_OUTPUT_STEP, { flow: flow.id, port: 'out', targets: outTargets }) });
   const errorTargets = flowPortTargets(scenario, flow.id, 'error');
-  if (errorTargets.length > 0) onError.push(outputInvocation(FLOW_ERROR_STEP, errorTargets));
+  if (errorTargets.length > 0) onError.push(outputInvocation(FLOW_ERROR_STEP, { flow: flow.id, port: 'error', targets: errorTargets }));
 
   return {
     flow: flowName(scenario.id, flow.id),
@@ -93,11 +95,11 @@ export function flowPlanOf(scenario: Scenario, flow: ScenarioFlow): FlowPlan {
   };
 }
 
-function outputInvocation(id: string, targets: FlowOutputConfig['targets']): GearInvocation {
+function outputInvocation(id: string, config: FlowOutputConfig): GearInvocation {
   return {
     id,
     gear: FLOW_OUTPUT_GEAR,
-    config: { targets } satisfies FlowOutputConfig,
+    config,
     // Publishing is idempotent (dedup key per workflow): retry until the bus takes it.
     retry: { initialInterval: '500ms', backoff: 2, maximumInterval: '10s', maxAttempts: 0 },
     timeout: '15s',
