@@ -384,7 +384,17 @@ async function buildInto(target: Target, work: string, started: number): Promise
   const { inject } = requireFromRoot('postject') as {
     inject(file: string, name: string, data: Buffer, options: { sentinelFuse: string }): Promise<void>;
   };
-  await inject(temp, 'NODE_SEA_BLOB', readFileSync(blob), { sentinelFuse: SEA_FUSE });
+  // postject's LIEF warns once per ELF note section it cannot name (harmless, Node's own notes); keep
+  // the build output readable by dropping exactly those lines.
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    if (!/Can't find string offset for section name/.test(String(args[0]))) warn(...args);
+  };
+  try {
+    await inject(temp, 'NODE_SEA_BLOB', readFileSync(blob), { sentinelFuse: SEA_FUSE });
+  } finally {
+    console.warn = warn;
+  }
   renameSync(temp, target.output);
 
   if (target.smokeTest) {
