@@ -12,7 +12,7 @@
  *   is wired; otherwise the consumer retries with backoff and finally dead-letters it with the reason.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { context as otelContext, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { metrics, context as otelContext, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Bus, Delivery, RunningConsumer } from '../bus/index.ts';
 import { isRigError } from '../errors/index.ts';
 import { ERROR_PORT, type GearContext, type GearDescriptor, type GearInstance } from '../gear/descriptor.ts';
@@ -53,6 +53,19 @@ export interface GearHostOptions {
 /** The global OTel tracer: a no-op until the process starts telemetry (pkg/telemetry/otel.ts). */
 const tracer = trace.getTracer(INSTRUMENTATION_NAME);
 
+/**
+ * The gear metrics. Made per host, not at import: the metrics API has no proxy, so instruments created
+ * before the process starts telemetry would stay no-ops.
+ */
+function gearInstruments() {
+  const meter = metrics.getMeter(INSTRUMENTATION_NAME);
+  return {
+    /** Messages handled per gear and outcome (ok, error-port, failed = retried or dead-lettered). */
+    handled: meter.createCounter('fluxrig.gear.messages', { description: 'messages a gear handled, by outcome' }),
+    duration: meter.createHistogram('fluxrig.gear.duration', { description: 'time a gear took per message, publishing included', unit: 'ms' }),
+  };
+}
+
 /** MTI and DE 39 of an ISO 8583 message payload, for span attributes. */
 function isoSummary(data: unknown): { mti?: string; responseCode?: string } {
   if (data === null || typeof data !== 'object' || data instanceof Uint8Array) return {};
@@ -76,6 +89,7 @@ export class GearHost {
   private readonly abort = new AbortController();
   private readonly scope = new AsyncLocalStorage<DeliveryScope>();
   private readonly log: Logger;
+  private readonly instruments = gearInstruments();
 
   constructor(private readonly options: GearHostOptions) {
     this.gearId = options.gear.id;
@@ -151,24 +165,33 @@ export class GearHost {
       ...isoSummary(envelope.data),
     });
     span.setAttribute(ATTR.port, port);
+    const started = performance.now();
+    const labels = { [ATTR.scenario]: this.options.scenario, [ATTR.gear]: this.gearId, [ATTR.port]: port };
+    let outcome = 'ok';
     try {
-      await otelContext.with(trace.setSpan(otelContext.active(), span), () =>
+      const routedToError = await otelContext.with(trace.setSpan(otelContext.active(), span), () =>
         this.scope.run({ inputId: envelope.id, emitted: new Map() }, () => this.handle(port, envelope)),
       );
+      if (routedToError) outcome = 'error-port';
     } catch (error) {
+      outcome = 'failed';
       span.recordException(error as Error);
       span.setStatus({ code: SpanStatusCode.ERROR, message: maskText(describe(error)) });
       throw error;
     } finally {
       span.end();
+      this.instruments.handled.add(1, { ...labels, outcome });
+      this.instruments.duration.record(performance.now() - started, labels);
     }
   }
 
-  private async handle(port: string, envelope: Envelope): Promise<void> {
+  /** Resolves true when the gear failed and the message went to its error port. */
+  private async handle(port: string, envelope: Envelope): Promise<boolean> {
     const instance = this.instance;
     if (!instance?.handle) throw new Error(`gear ${this.gearId} has no handler for input ${port}`);
     try {
       await instance.handle(port, envelope);
+      return false;
     } catch (error) {
       const errorWires = this.options.outputs().get(ERROR_PORT) ?? [];
       if (errorWires.length === 0) throw error;
@@ -179,6 +202,7 @@ export class GearHost {
         [ERROR_HEADERS.gear]: this.gearId,
       };
       await this.emit(ERROR_PORT, { ...envelope, headers: { ...envelope.headers, ...headers } });
+      return true;
     }
   }
 
