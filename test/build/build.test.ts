@@ -116,6 +116,13 @@ describe('dist/rig, copied alone to a directory outside the repository', () => {
     assert.match(stdout + stderr, /broken\.yaml/);
   });
 
+  test('inspect config --json prints the effective config, env overrides included', () => {
+    const { code, stdout, stderr } = runRig(['inspect', 'config', '--json'], { env: { FLUXRIG_NATS_URL: 'nats://nats-1.example:4222' } });
+    assert.equal(code, 0, stderr);
+    const printed = JSON.parse(stdout) as { config: { nats: { url: string } } };
+    assert.equal(printed.config.nats.url, 'nats://nats-1.example:4222');
+  });
+
   test('data query on an empty data directory runs in DuckDB (native addon unpacked on demand)', () => {
     const dataDir = join(sandbox, 'data');
     mkdirSync(dataDir);
