@@ -8,6 +8,7 @@ import { interopSuite } from '../support/suite.ts';
 
 interopSuite('iso87ascii', () => jposOracle('ascii'));
 interopSuite('iso87binary', () => jposOracle('binary'));
+interopSuite('iso93ascii', () => jposOracle('ascii93'));
 
 // Where the shipped specs follow ISO 8583:1987 (and pyiso8583) rather than jPOS's 1987 packagers.
 const JPOS_87_DIFFERENCES = {
