@@ -122,7 +122,7 @@ function checkVersion(): void {
   }
 }
 
-/** `${process.platform}-${process.arch}`, refusing platforms whose native packages this build does not know. */
+/** `${process.platform}-${process.arch}` of the native packages to carry; musl libc is refused (glibc builds only). */
 function platformTag(): string {
   const tag = `${process.platform}-${process.arch}`;
   if (process.platform === 'linux' && process.report?.getReport !== undefined) {

@@ -57,7 +57,7 @@ export interface PackagedPluginOptions {
  * dead; turning its condition into `false` lets esbuild drop it, top-level await and all (a CommonJS
  * bundle cannot hold top-level await).
  */
-const RUN_AS_SCRIPT_GUARD = /^if \((?=[^\n]*process\.argv\[1\])(?=[^\n]*import\.meta\.url)[^\n]*\) \{$/gm;
+export const RUN_AS_SCRIPT_GUARD = /^if \((?=[^\n]*process\.argv\[1\])(?=[^\n]*import\.meta\.url)[^\n]*\) \{$/gm;
 
 export function packagedRuntimePlugin(options: PackagedPluginOptions): Plugin {
   const runtime = `require(${JSON.stringify(options.runtimePath)})`;
