@@ -4,8 +4,7 @@
  * same private Temporal dev server, in the same run. Rounds alternate (durable, bare, durable, bare…)
  * so drift in a shared machine hits both sides; each side gets its own worker, started only for its
  * round. Prints flows/s per round, the median per side and the median of the per-round ratios.
- * Goal (issue 6): durable costs
- * <= 20% over bare, i.e. ratio >= 0.80.
+ * Goal (issue 6): durable costs <= 20% over bare, i.e. ratio >= 0.80.
  *
  *   node --import tsx bench/durable/run.ts [--flows 150] [--concurrency 20] [--rounds 5] [--persisted]
  *   (FLUXRIG_BENCH_TEMPORAL_ADDRESS=host:port uses a running server instead of a private one)
