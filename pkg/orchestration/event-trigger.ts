@@ -3,6 +3,9 @@
  * per message. The message is acked only after Temporal accepted the start, and the workflow id comes
  * from the envelope (id, or key with `per: 'key'`), so redeliveries and duplicate publishes never start
  * a second flow: at-least-once in, exactly one flow out. Racks sharing the durable name share the work.
+ * With `per: 'key'` a message whose key has a run in progress fails its delivery (FLOW_KEY_BUSY) and is
+ * redelivered with back-off until that run closed, so runs of one key never overlap (publish order is
+ * kept only with concurrency 1).
  * This module starts flows; it never runs them (the worker does).
  */
 import type { Client } from '@temporalio/client';
@@ -25,6 +28,8 @@ export interface StreamTriggerOptions {
   durable?: string;
   /** Starts in flight at once (default 16). */
   concurrency?: number;
+  /** `per: 'key'`: deliveries before a message waiting for its key is dead-lettered (default 10000). */
+  maxDeliverPerKey?: number;
   /** Called once per message with the started (or already existing) workflow id. */
   onStarted?: (workflowId: string, duplicate: boolean) => void;
 }
@@ -37,6 +42,8 @@ export async function triggerFlowsFromStream(options: StreamTriggerOptions): Pro
       durable,
       filterSubjects: options.subjects,
       ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+      // Per key, a message waits (redelivered) while its key's run is going: allow many deliveries.
+      ...(options.per === 'key' ? { maxDeliver: options.maxDeliverPerKey ?? 10_000, backoffMs: [200, 1_000, 5_000] } : {}),
     },
     async (envelope) => {
       const started = await startFlowForEvent({

@@ -6,7 +6,7 @@
  */
 import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError } from '@temporalio/client';
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure, WorkflowNotFoundError } from '@temporalio/common';
 import { RigError } from '../errors/index.ts';
 import type { Envelope } from '../wire/envelope.ts';
 import { FLOW_FAILED, FLOW_SIGNAL_NAME, FLOW_STATUS_QUERY, FLOW_WORKFLOW_TYPE } from './plan.ts';
@@ -58,8 +58,9 @@ export async function startFlow(options: StartFlowOptions): Promise<StartedFlow>
 export interface EventStartOptions extends Omit<StartFlowOptions, 'workflowId'> {
   /**
    * `message` (default): one run per envelope id, ever (within the namespace's retention): a redelivered
-   * message is a duplicate. `key`: one run at a time per envelope key; a later message with the same key
-   * starts a new run once the previous one closed.
+   * message is a duplicate. `key`: one run at a time per envelope key, in turn: a message whose key has a
+   * run in progress is refused with FLOW_KEY_BUSY (the caller redelivers it later), a redelivery of the
+   * message that started the latest run is a duplicate, any other message starts the next run.
    */
   per?: 'message' | 'key';
 }
@@ -70,17 +71,8 @@ export interface EventStartOptions extends Omit<StartFlowOptions, 'workflowId'> 
  */
 export async function startFlowForEvent(options: EventStartOptions): Promise<StartedFlow> {
   const per = options.per ?? 'message';
-  let workflowId: string;
-  if (per === 'key') {
-    if (options.envelope.key === undefined || options.envelope.key === '') {
-      throw new RigError('FLOW_NO_KEY', `flow ${options.plan.flow} runs per key but envelope ${options.envelope.id} has no key`, {
-        where: 'envelope.key',
-      });
-    }
-    workflowId = `${options.plan.flow}/key/${options.envelope.key}`;
-  } else {
-    workflowId = `${options.plan.flow}/${options.envelope.id}`;
-  }
+  if (per === 'key') return startFlowForKey(options);
+  const workflowId = `${options.plan.flow}/${options.envelope.id}`;
   try {
     const handle = await options.client.workflow.start(FLOW_WORKFLOW_TYPE, {
       taskQueue: taskQueueFor(options.rack, options.taskQueuePrefix),
@@ -88,13 +80,50 @@ export async function startFlowForEvent(options: EventStartOptions): Promise<Sta
       args: [{ plan: options.plan, envelope: options.envelope } satisfies DurableFlowInput],
       memo: memoOf(options.plan, options.envelope),
       workflowIdConflictPolicy: 'FAIL',
-      workflowIdReusePolicy: per === 'key' ? 'ALLOW_DUPLICATE' : 'REJECT_DUPLICATE',
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
     });
     return { workflowId, duplicate: false, handle };
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) {
       return { workflowId, duplicate: true, handle: options.client.workflow.getHandle(workflowId) };
     }
+    throw err;
+  }
+}
+
+async function startFlowForKey(options: EventStartOptions): Promise<StartedFlow> {
+  const { envelope, plan, client } = options;
+  if (envelope.key === undefined || envelope.key === '') {
+    throw new RigError('FLOW_NO_KEY', `flow ${plan.flow} runs per key but envelope ${envelope.id} has no key`, { where: 'envelope.key' });
+  }
+  const workflowId = `${plan.flow}/key/${envelope.key}`;
+  const handle = client.workflow.getHandle(workflowId);
+  // The latest run of this key (running or closed): started by this very envelope = a redelivery.
+  const latest = await handle.describe().catch((err: unknown) => {
+    if (err instanceof WorkflowNotFoundError) return undefined;
+    throw err;
+  });
+  if (latest !== undefined && latest.memo?.envelope === envelope.id) return { workflowId, duplicate: true, handle };
+  const busy = () =>
+    new RigError('FLOW_KEY_BUSY', `flow ${plan.flow} is still running for key ${envelope.key}; envelope ${envelope.id} must wait its turn`, {
+      hint: 'redeliver later (the event trigger does this with back-off)',
+      details: { workflowId },
+    });
+  if (latest !== undefined && latest.status.name === 'RUNNING') throw busy();
+  try {
+    const started = await client.workflow.start(FLOW_WORKFLOW_TYPE, {
+      taskQueue: taskQueueFor(options.rack, options.taskQueuePrefix),
+      workflowId,
+      args: [{ plan, envelope } satisfies DurableFlowInput],
+      memo: memoOf(plan, envelope),
+      workflowIdConflictPolicy: 'FAIL',
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+    });
+    return { workflowId, duplicate: false, handle: started };
+  } catch (err) {
+    // Another rack started a run for this key between describe() and start(): same answer as busy,
+    // unless that run is this envelope's (then the next delivery sees it as a duplicate).
+    if (err instanceof WorkflowExecutionAlreadyStartedError) throw busy();
     throw err;
   }
 }

@@ -62,4 +62,37 @@ describe('event trigger (JetStream subject → durable flow)', () => {
       await bus.close();
     }
   });
+
+  it('per key: a message whose key is busy is redelivered until the run closed, then runs', async () => {
+    const { url } = await useNats();
+    const bus = await openBus({ servers: url, name: unique('rig-test-trigger'), logger: silentLogger() });
+    const h = await startHarness();
+    const sink = await startSink();
+    try {
+      await bus.ensureStreams();
+      const scenario = unique('s');
+      const subject = dataSubject(scenario, 'terminal');
+      const label = unique('key');
+      const plan: FlowPlan = {
+        flow: unique('key'),
+        scenario,
+        steps: [
+          { kind: 'sleep', id: 'hold', duration: '700ms' },
+          { kind: 'gear', id: 'post', gear: 'test-http-post', config: { url: sink.url, label } },
+        ],
+      };
+      const consumer = await triggerFlowsFromStream({ bus, client: h.flows.client, rack: h.rack, plan, per: 'key', stream: 'FLUXRIG_DATA', subjects: [subject] });
+      await bus.publish(subject, testEnvelope({ n: 1 }, { key: 'T9' }));
+      await bus.publish(subject, testEnvelope({ n: 2 }, { key: 'T9' }));
+      await sink.until(() => sink.received.filter((r) => r.label === label).length === 2, 30_000);
+      await consumer.stop();
+      const runs = sink.received.filter((r) => r.label === label).map((r) => r.data as { n: number });
+      assert.equal(new Set(runs.map((r) => r.n)).size, 2, 'both messages ran, each once');
+      assert.equal(consumer.stats.deadLettered, 0);
+    } finally {
+      await h.close();
+      await sink.close();
+      await bus.close();
+    }
+  });
 });

@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { isRigError } from '../../pkg/errors/index.ts';
 import { flowResult, listFlows, startFlowForEvent } from '../../pkg/orchestration/flows.ts';
 import type { FlowPlan } from '../../pkg/orchestration/plan.ts';
 import { scheduleFlow } from '../../pkg/orchestration/schedules.ts';
@@ -45,18 +46,26 @@ describe('flow triggers', () => {
     assert.equal(sink.received.filter((r) => r.label === label).length, 1);
   });
 
-  it('runs one flow at a time per key, and a new one for the same key after it closed', async () => {
+  it('runs one flow at a time per key: refuses the next message while busy, dedups a redelivery', async () => {
     const label = unique('keyed');
     const plan = postPlan(label, [{ kind: 'sleep', id: 'hold', duration: '500ms' }]);
-    const a = await startFlowForEvent({ client: h.flows.client, rack: h.rack, plan, envelope: testEnvelope({}, { key: 'T1' }), per: 'key' });
-    const b = await startFlowForEvent({ client: h.flows.client, rack: h.rack, plan, envelope: testEnvelope({}, { key: 'T1' }), per: 'key' });
+    const event = (envelope: ReturnType<typeof testEnvelope>) =>
+      startFlowForEvent({ client: h.flows.client, rack: h.rack, plan, envelope, per: 'key' });
+    const first = testEnvelope({ n: 1 }, { key: 'T1' });
+    const second = testEnvelope({ n: 2 }, { key: 'T1' });
+    const a = await event(first);
     assert.equal(a.workflowId, `${plan.flow}/key/T1`);
-    assert.equal(b.duplicate, true, 'same key while running: no second run');
+    await assert.rejects(event(second), (e: unknown) => isRigError(e) && e.code === 'FLOW_KEY_BUSY', 'same key while running: wait');
+    assert.equal((await event(first)).duplicate, true, 'redelivery of the running message');
     await flowResult(h.flows.client, a.workflowId);
-    const c = await startFlowForEvent({ client: h.flows.client, rack: h.rack, plan, envelope: testEnvelope({}, { key: 'T1' }), per: 'key' });
-    assert.equal(c.duplicate, false, 'same key after the previous run closed: a new run');
-    await flowResult(h.flows.client, c.workflowId);
-    assert.equal(sink.received.filter((r) => r.label === label).length, 2);
+    assert.equal((await event(first)).duplicate, true, 'redelivery of the message whose run completed');
+    const b = await event(second);
+    assert.equal(b.duplicate, false, 'the next message of the key runs once the previous run closed');
+    await flowResult(h.flows.client, b.workflowId);
+    assert.deepEqual(
+      sink.received.filter((r) => r.label === label).map((r) => r.data),
+      [{ n: 1 }, { n: 2 }],
+    );
   });
 
   it('fires a flow from a Temporal Schedule, each run with its own identity', async () => {
