@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import { register as registerCheck } from './check.ts';
 import { register as registerData } from './data.ts';
+import { register as registerFlow } from './flow.ts';
 import { register as registerInspect } from './inspect.ts';
 import { register as registerInspectCluster } from './inspect-cluster.ts';
 import { register as registerIso8583 } from './iso8583.ts';
@@ -16,4 +17,4 @@ import { register as registerSim } from './sim.ts';
 
 export type RegisterCommands = (program: Command) => void;
 
-export const commandGroups: RegisterCommands[] = [registerCheck, registerData, registerInspect, registerInspectCluster, registerIso8583, registerLogs, registerRack, registerRun, registerScenario, registerSim];
+export const commandGroups: RegisterCommands[] = [registerCheck, registerData, registerFlow, registerInspect, registerInspectCluster, registerIso8583, registerLogs, registerRack, registerRun, registerScenario, registerSim];
