@@ -50,6 +50,10 @@ export function createGearActivities(options: GearActivityOptions): GearActiviti
       const activity = Context.current();
       const attempt = activity.info.attempt;
       const log = options.log ?? activityLogger(activity);
+      // Heartbeats come from this wrapper, not from gears: they say "the worker process is alive",
+      // which is what a heartbeat timeout is for here (a hung gear is caught by the step timeout).
+      const heartbeatMs = activity.info.heartbeatTimeoutMs ?? 0;
+      const beat = heartbeatMs > 0 ? setInterval(() => activity.heartbeat(), Math.max(100, heartbeatMs / 3)) : undefined;
       let envelope: Envelope = {
         ...request.envelope,
         attempt,
@@ -84,6 +88,8 @@ export function createGearActivities(options: GearActivityOptions): GearActiviti
         return outputs;
       } catch (err) {
         throw toApplicationFailure(err);
+      } finally {
+        if (beat !== undefined) clearInterval(beat);
       }
     },
   };

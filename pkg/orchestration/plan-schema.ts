@@ -33,6 +33,7 @@ const invocation = {
   take: z.string().optional(),
   retry: retry.optional(),
   timeout: duration.optional(),
+  heartbeat: duration.optional(),
   local: z.boolean().optional(),
   before: z.array(stage).optional(),
 };

@@ -40,6 +40,11 @@ export interface GearInvocation {
   retry?: StepRetryPolicy;
   /** Activity start-to-close timeout (default 30s). */
   timeout?: Duration;
+  /**
+   * Heartbeat timeout: the worker running the step heartbeats every third of it, so a step on a worker
+   * that died is retried after this long instead of after `timeout`. Absent = no heartbeats.
+   */
+  heartbeat?: Duration;
   /** Run as a Temporal local activity; only for pure gears (checked when the plan is validated). */
   local?: boolean;
   /**

@@ -3,6 +3,7 @@
  * end but before the step's completion was recorded. After a new worker process starts, the flow
  * completes; the interrupted step is retried with the SAME idempotency key (workflow id + step), so the
  * receiving end applies every side effect exactly once, and completed steps are not run again.
+ * The steps' heartbeat timeout (1s, far below their 30s step timeout) is what lets the retry start soon.
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -13,6 +14,7 @@ import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { connectFlowClient } from '../../pkg/orchestration/client.ts';
 import { flowResult, startFlow } from '../../pkg/orchestration/flows.ts';
+import { exportFlowHistory } from '../../pkg/orchestration/history.ts';
 import type { FlowPlan } from '../../pkg/orchestration/plan.ts';
 import { startSink } from './sink.ts';
 import { temporalSettings, testEnvelope, unique } from './support.ts';
@@ -58,7 +60,8 @@ describe('worker crash (kill -9) mid-flow', () => {
         id,
         gear: 'test-http-post',
         config: { url: sink.url, label: p + id, ...extra },
-        timeout: '3s',
+        timeout: '30s',
+        heartbeat: '1s',
         retry: { initialInterval: '100ms', backoff: 1, maxAttempts: 10 },
       });
       const plan: FlowPlan = {
@@ -85,6 +88,15 @@ describe('worker crash (kill -9) mid-flow', () => {
         ],
       );
 
+      // B's first attempt was declared lost by its heartbeat timeout, not by the 30 s step timeout:
+      // the started event of the attempt that completed records why the previous one failed.
+      const history = JSON.parse(await exportFlowHistory(flows.client, workflowId)) as {
+        events: { eventType: string; activityTaskStartedEventAttributes?: { attempt?: number; lastFailure?: { timeoutFailureInfo?: { timeoutType?: string } } } }[];
+      };
+      const retried = history.events
+        .filter((e) => e.eventType === 'EVENT_TYPE_ACTIVITY_TASK_STARTED' && (e.activityTaskStartedEventAttributes?.attempt ?? 1) > 1)
+        .map((e) => e.activityTaskStartedEventAttributes?.lastFailure?.timeoutFailureInfo?.timeoutType);
+      assert.deepEqual(retried, ['TIMEOUT_TYPE_HEARTBEAT']);
       const mine = (records: typeof sink.received) => records.filter((r) => r.label.startsWith(p));
       assert.deepEqual(
         mine(sink.applied).map((r) => [r.label.slice(p.length), r.key]),

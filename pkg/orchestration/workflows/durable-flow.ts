@@ -345,6 +345,8 @@ function activitiesFor(step: GearInvocation, stepKey: string): GearActivities {
     activityId: stepKey,
     startToCloseTimeout: step.timeout ?? DEFAULT_STEP_TIMEOUT,
     retry: retryPolicyOf(step.retry),
+    // Local activities have no heartbeats (they run inside the workflow task's worker).
+    ...(step.heartbeat === undefined || step.local === true ? {} : { heartbeatTimeout: step.heartbeat }),
   };
   return step.local === true ? proxyLocalActivities<GearActivities>(options) : proxyActivities<GearActivities>(options);
 }
