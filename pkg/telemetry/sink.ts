@@ -72,6 +72,7 @@ export class TelemetrySink {
   readonly stats: SinkStats = { batches: 0, rows: 0, duplicateBatches: 0, flushes: 0 };
   private consumer: RunningConsumer | undefined;
   private waiting: Deferred | undefined;
+  private running: Promise<DurableMark> | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly flushIntervalMs: number;
@@ -114,27 +115,34 @@ export class TelemetrySink {
     for (const timer of this.timers) clearInterval(timer);
     await this.consumer?.stop();
     if (this.flushTimer) clearTimeout(this.flushTimer);
-    await this.flushNow();
+    // A failed flush already failed its batches' handlers (they will be redelivered); just wait for it.
+    await this.running?.catch(() => undefined);
+    if (this.waiting) await this.startFlush();
   }
 
+  /**
+   * Group commit: at most one flush runs; batches arriving meanwhile wait for the next one, which
+   * starts as soon as the running one ends. When idle, the first batch waits at most
+   * `flushIntervalMs` (or until `maxPendingRows` are buffered) so a flush carries more than one batch.
+   */
   private scheduleFlush(): Promise<DurableMark> {
-    if (this.options.writer.pendingRows >= this.maxPendingRows) return this.flushNow();
     if (!this.waiting) {
       let settle!: Pick<Deferred, 'resolve' | 'reject'>;
       const promise = new Promise<DurableMark>((resolve, reject) => {
         settle = { resolve, reject };
       });
       this.waiting = { promise, ...settle };
-      this.flushTimer = setTimeout(() => void this.flushNow().catch(() => undefined), this.flushIntervalMs);
     }
-    return this.waiting.promise;
+    const promise = this.waiting.promise;
+    if (!this.running) {
+      if (this.options.writer.pendingRows >= this.maxPendingRows) void this.startFlush();
+      else this.flushTimer ??= setTimeout(() => void this.startFlush(), this.flushIntervalMs);
+    }
+    return promise;
   }
 
-  /**
-   * Flush now. The writer's flush takes every batch appended before it runs, so the batches waiting
-   * for the timer are settled by this flush; batches appended later wait for the next one.
-   */
-  private flushNow(): Promise<DurableMark> {
+  /** Flush everything buffered; the waiters of this round settle with it. */
+  private startFlush(): Promise<DurableMark> {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
     const waiting = this.waiting;
@@ -145,7 +153,13 @@ export class TelemetrySink {
       this.stats.duplicateBatches += mark.duplicateBatches;
       return mark;
     });
+    this.running = flushed;
     if (waiting) flushed.then(waiting.resolve, waiting.reject);
+    const next = () => {
+      this.running = undefined;
+      if (this.waiting) void this.startFlush(); // batches arrived during the flush: commit them now
+    };
+    flushed.then(next, next);
     return flushed;
   }
 
