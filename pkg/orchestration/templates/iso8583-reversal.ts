@@ -78,6 +78,7 @@ export function iso8583ReversalPlan(options: ReversalFlowOptions): FlowPlan {
         gear: 'iso8583-client',
         config: client(responseTimeoutMs),
         timeout: stepTimeout(responseTimeoutMs),
+        heartbeat: '5s',
         retry: { maxAttempts: 1 },
       },
       { kind: 'gear', id: 'respond', ...options.respond, retry: { initialInterval: '200ms', maxAttempts: 5 } },
@@ -90,6 +91,8 @@ export function iso8583ReversalPlan(options: ReversalFlowOptions): FlowPlan {
         config: client(reversalTimeoutMs),
         before: [reversalMessage],
         timeout: stepTimeout(reversalTimeoutMs),
+        // A rack that dies mid-attempt is noticed after 5 s; the next 0401 goes out from another worker.
+        heartbeat: '5s',
         retry: { initialInterval: '1s', backoff: 2, maximumInterval: '1m', maxAttempts: 0, ...options.reversalRetry },
       },
     ],
