@@ -44,6 +44,9 @@ let serverUrl: string;
 /** Per order number: attempts seen, and effects applied (only a 200 applies one). */
 const attempts = new Map<number, number>();
 const effects: number[] = [];
+const refunds: number[] = [];
+/** Every request as `<path> <n>`, in arrival order. */
+const calls: string[] = [];
 
 function startChargeServer(): Promise<void> {
   server = createServer((request, response) => {
@@ -51,10 +54,20 @@ function startChargeServer(): Promise<void> {
     request.on('data', (chunk: Buffer) => (body += chunk.toString()));
     request.on('end', () => {
       const { n } = JSON.parse(body || '{}') as { n: number };
+      calls.push(`${request.url} ${n}`);
       const seen = (attempts.get(n) ?? 0) + 1;
       attempts.set(n, seen);
       if (request.url === '/charge' && seen <= 2) {
         response.writeHead(503).end('busy');
+        return;
+      }
+      if (request.url === '/fail') {
+        response.writeHead(500).end('declined');
+        return;
+      }
+      if (request.url === '/refund') {
+        refunds.push(n);
+        response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
         return;
       }
       effects.push(n);
@@ -250,6 +263,42 @@ describe('durable scenario flows on a rack (real NATS, real Temporal)', () => {
     const notManual = await rig(['flow', 'start', SCENARIO, 'settle']);
     assert.equal(notManual.code, 2);
     assert.match(notManual.stderr, /does not allow manual starts/);
+  });
+
+  it('on a failing step runs the compensation, then publishes the error envelope to the wire leaving <flow>.error', async () => {
+    const id = `undo${suffix}`;
+    const out = join(dir, 'failed.jsonl');
+    await deploy({
+      id,
+      gears: [{ id: 'sink', type: 'file', config: { path: out } }],
+      wires: [{ id: 'failed', from: 'pay.error', to: 'sink.in' }],
+      flows: [
+        {
+          id: 'pay',
+          durable: true,
+          trigger: { subject: `fluxrig.events.${id}` },
+          steps: [
+            { kind: 'gear', id: 'charge', gear: 'http-out', config: { url: `${serverUrl}/ok` }, compensate: 'refund' },
+            { kind: 'gear', id: 'ship', gear: 'http-out', config: { url: `${serverUrl}/fail` }, retry: { initialInterval: '100ms', maxAttempts: 2 } },
+          ],
+          compensations: [{ id: 'refund', gear: 'http-out', config: { url: `${serverUrl}/refund` } }],
+        },
+      ],
+    });
+    await bus.publish(`fluxrig.events.${id}`, { id: `79${Date.now()}`, type: 'test.order', source: 'test', time: new Date().toISOString(), data: { n: 500 } });
+    const [line] = await eventually(async () => {
+      const found = await linesOf(out);
+      return found.length > 0 ? found : undefined;
+    }, 60_000, 'error envelope in the sink');
+    const data = line?.data as { step: string; code: string; message: string };
+    assert.equal(data.step, 'ship');
+    assert.equal(data.code, 'HTTP_STATUS');
+    assert.deepEqual(
+      calls.filter((c) => c.startsWith('/ok') || c.startsWith('/fail') || c.startsWith('/refund')),
+      // Later steps get the previous step's output (the HTTP response), hence no `n` past the first.
+      ['/ok 500', '/fail undefined', '/fail undefined', '/refund undefined'],
+      'charge once, the failing step twice (its retry policy), then one refund',
+    );
   });
 
   it('fires a cron-triggered flow from a Temporal Schedule; undeploy deletes the schedule', async () => {
