@@ -4,9 +4,8 @@
  * shape (same checks, same errors, same bytes) with the encoder inlined, because these fields are most of
  * every message. field.ts decides when to use it; nothing else should call it.
  */
-import { firstBadChar } from './charset.ts';
-import { readLatin1, writeLatin1 } from './encoding/latin1.ts';
-import { badChar, describeValue } from './encoding/text.ts';
+import { readLatin1 } from './encoding/latin1.ts';
+import { badChar, describeValue, writeCheckedLatin1 } from './encoding/text.ts';
 import { IsoErrorCode, isoError } from './errors.ts';
 import { ensure, type Reader, type Writer } from './io.ts';
 import type { Padder } from './padding.ts';
@@ -78,20 +77,7 @@ export function asciiTextField(shape: AsciiTextShape): FieldCodec {
       prefixer.encode(n, w.buf, w.pos);
       w.pos += prefixBytes;
     }
-    if (n > 24) {
-      const bad = firstBadChar(text, allowed);
-      if (bad >= 0) badChar(label, undefined, text.charCodeAt(bad), typeName);
-      w.pos += writeLatin1(w.buf, text, w.pos);
-      return;
-    }
-    const out = w.buf;
-    const pos = w.pos;
-    for (let i = 0; i < n; i++) {
-      const c = text.charCodeAt(i);
-      if (c > 255 || allowed[c] === 0) badChar(label, undefined, c, typeName);
-      out[pos + i] = c;
-    }
-    w.pos = pos + n;
+    writeCheckedLatin1(w, text, allowed, label, typeName);
   };
 
   return { label, description, path, field, depth, decode, encode };

@@ -73,26 +73,33 @@ export function asciiCodec(allowed: Uint8Array, typeName: string, shape?: TextSh
     prepare: (value, label) => prepareText(value, label, shape),
     unitsOf: (value) => value.length,
     encode(value, _units, w: Writer, label) {
-      const text = value as string;
-      const n = text.length;
-      if (n > 24) {
-        // Long text: check first, then one native write.
-        const bad = firstBadChar(text, allowed);
-        if (bad >= 0) badChar(label, undefined, text.charCodeAt(bad), typeName);
-        w.pos += writeLatin1(w.buf, text, w.pos);
-        return;
-      }
-      // Short text (most fields): check and write in one loop, cheaper than a native call.
-      const out = w.buf;
-      const pos = w.pos;
-      for (let i = 0; i < n; i++) {
-        const c = text.charCodeAt(i);
-        if (c > 255 || allowed[c] === 0) badChar(label, undefined, c, typeName);
-        out[pos + i] = c;
-      }
-      w.pos = pos + n;
+      writeCheckedLatin1(w, value as string, allowed, label, typeName);
     },
   };
+}
+
+/**
+ * Writes `text` as Latin-1 at `w.pos` (the caller has reserved the room), refusing any character the
+ * type does not allow. Shared by the generic ASCII codec and the ASCII fast-path field.
+ */
+export function writeCheckedLatin1(w: Writer, text: string, allowed: Uint8Array, label: string, typeName: string): void {
+  const n = text.length;
+  if (n > 24) {
+    // Long text: check first, then one native write.
+    const bad = firstBadChar(text, allowed);
+    if (bad >= 0) badChar(label, undefined, text.charCodeAt(bad), typeName);
+    w.pos += writeLatin1(w.buf, text, w.pos);
+    return;
+  }
+  // Short text (most fields): check and write in one loop, cheaper than a native call.
+  const out = w.buf;
+  const pos = w.pos;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c > 255 || allowed[c] === 0) badChar(label, undefined, c, typeName);
+    out[pos + i] = c;
+  }
+  w.pos = pos + n;
 }
 
 /** Scratch for EBCDIC -> Latin-1 translation; grown on demand, never returned to callers. */
