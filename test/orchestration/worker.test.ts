@@ -3,7 +3,12 @@
  * the prebuilt bundle file, and shutdown drains an in-flight step before resolving.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isRigError } from '../../pkg/errors/index.ts';
 import { after, before, describe, it } from 'node:test';
 import { connectFlowClient } from '../../pkg/orchestration/client.ts';
 import type { FlowClient } from '../../pkg/orchestration/client.ts';
@@ -17,6 +22,8 @@ import { testCatalogue } from './gears.ts';
 import { startSink } from './sink.ts';
 import type { Sink } from './sink.ts';
 import { temporalSettings, testEnvelope, trailOf, unique } from './support.ts';
+
+const bundleScript = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'pkg', 'orchestration', 'bundle.ts');
 
 describe('flow worker', () => {
   let settings: TemporalSettings;
@@ -50,6 +57,33 @@ describe('flow worker', () => {
     assert.deepEqual(trailOf(result), ['a']);
     await worker.shutdown();
     await running;
+  });
+
+  it('runs flows from the bundle file the build step writes (bundle.ts as a script), no sources needed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fluxrig-bundle-'));
+    try {
+      const outFile = join(dir, 'workflows.bundle.js');
+      execFileSync(process.execPath, ['--import', 'tsx', bundleScript, outFile], { stdio: 'pipe' });
+      assert.ok(existsSync(outFile));
+      const rack = unique('rack');
+      const worker = await createFlowWorker({ settings, rack, catalogue: testCatalogue, bundlePath: outFile });
+      const running = worker.run();
+      const plan: FlowPlan = {
+        flow: unique('built'),
+        scenario: 'test',
+        steps: [{ kind: 'gear', id: 'a', gear: 'test-append', config: { mark: 'built' } }],
+      };
+      const { workflowId } = await startFlow({ client: flows.client, rack, plan, envelope: testEnvelope({}) });
+      assert.deepEqual(trailOf(await flowResult(flows.client, workflowId)), ['built']);
+      await worker.shutdown();
+      await running;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a bundle path that does not exist with ORCH_BUNDLE_MISSING', async () => {
+    await assert.rejects(ensureWorkflowBundle({ codePath: '/nonexistent/workflows.bundle.js' }), (e: unknown) => isRigError(e) && e.code === 'ORCH_BUNDLE_MISSING');
   });
 
   it('shutdown() lets the in-flight step finish before it resolves', async () => {
