@@ -304,7 +304,7 @@ describe('durable scenario flows on a rack (real NATS, real Temporal)', () => {
   it('fires a cron-triggered flow from a Temporal Schedule; undeploy deletes the schedule', async () => {
     const id = `tick${suffix}`;
     const out = join(dir, 'ticks.jsonl');
-    await deploy({
+    const scenario = (cron: string) => ({
       id,
       gears: [{ id: 'sink', type: 'file', config: { path: out } }],
       wires: [{ id: 'ticks', from: 'tick.out', to: 'sink.in' }],
@@ -312,11 +312,12 @@ describe('durable scenario flows on a rack (real NATS, real Temporal)', () => {
         {
           id: 'tick',
           durable: true,
-          trigger: { cron: '*/2 * * * * * *' },
+          trigger: { cron },
           steps: [{ kind: 'gear', id: 'stamp', gear: 'transform', config: { expression: '{ "tick": true, "cron": $headers."fluxrig-cron" }' } }],
         },
       ],
     });
+    await deploy(scenario('*/2 * * * * * *'));
     const started = Date.now();
     const [line] = await eventually(async () => {
       const found = await linesOf(out);
@@ -328,6 +329,10 @@ describe('durable scenario flows on a rack (real NATS, real Temporal)', () => {
     const schedule = flows.client.schedule.getHandle(`schedule/${id}.tick`);
     const action = (await schedule.describe()).action;
     assert.deepEqual(action.type === 'startWorkflow' && [action.workflowType, action.taskQueue], ['durableFlow', `fluxrig-${rack.id}`], 'runs on the owning rack\'s queue');
+
+    // A new version with another cron replaces the schedule; its runs say so.
+    assert.equal((await cp.api('PUT', `/v1/scenarios/${id}`, scenario('*/3 * * * * * *'))).status, 200);
+    await eventually(async () => ((await linesOf(out)).some((l) => (l.data as { cron: string }).cron === '*/3 * * * * * *') ? true : undefined), 30_000, 'a run of the new schedule');
     assert.equal((await cp.api('POST', `/v1/scenarios/${id}/undeploy`)).status, 200);
     await eventually(async () => {
       try {
