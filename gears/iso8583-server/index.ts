@@ -263,6 +263,12 @@ export class IsoServerGear implements GearInstance {
       }
     }
     const entry = key === undefined ? undefined : this.inFlight.get(key);
+    if (key !== undefined && !entry) {
+      // Already answered, or timed out: a second answer (a redelivered reply after a crash) must never
+      // reach the acquirer, who would see one request answered twice.
+      this.emitError(this.context.envelope(envelope.data, { parent: envelope, type: ISO_TYPES.error, headers: errorHeaders('no-request-in-flight') }));
+      return;
+    }
     const connectionId = headers[ISO_HEADERS.connection] ?? entry?.connection.id;
     const connection = connectionId === undefined ? undefined : this.connections.get(connectionId);
     if (!connection || connection.closed) {

@@ -135,10 +135,24 @@ describe('iso8583-server gear', () => {
     assert.equal(server.stats().inFlight, 0);
   });
 
-  it('sends a reply naming an unknown connection to error (unknown-connection)', async () => {
+  it('sends a raw reply naming an unknown connection to error (unknown-connection)', async () => {
     const { host, server, context } = await startServer();
-    await server.handle('reply', context.envelope(approve(purchase(1)), { headers: { 'iso8583-connection': 'elsewhere-1' } }));
+    await server.handle('reply', context.envelope(pack(approve(purchase(1)), spec), { headers: { 'iso8583-connection': 'elsewhere-1' } }));
     assert.equal(host.out('server.error')[0]?.headers?.reason, 'unknown-connection');
+  });
+
+  it('never writes a second answer to the same request: the repeat goes to error (no-request-in-flight)', async () => {
+    const { host, server, context, terminal } = await startServer();
+    const client = await terminal();
+    client.send(purchase(1));
+    await eventually(() => host.out('server.out').length === 1, 'request');
+    const request = host.out('server.out')[0] as Envelope;
+    await replyTo(server, request, context);
+    await replyTo(server, request, context); // e.g. a reply redelivered after a crash
+    await eventually(() => client.received.length === 1, 'the first answer');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(client.received.length, 1, 'the acquirer sees exactly one answer');
+    assert.equal(host.out('server.error')[0]?.headers?.reason, 'no-request-in-flight');
   });
 
   it('frees the slot of a request without reply after reply_timeout_ms and reports it', async () => {
