@@ -14,7 +14,7 @@ export const temporalSection = z
     embedded_port: port(7233, 'Frontend port of the embedded dev server; 0 = a free port.'),
     embedded_ui_port: port(0, 'Web UI port of the embedded dev server; 0 = no UI (headless).'),
     namespace: text('default', 'Temporal namespace for workflows and schedules.'),
-    task_queue_prefix: text('fluxrig', 'Task queues are named <prefix>.<rack id>.'),
+    task_queue_prefix: text('fluxrig', 'Task queues are named <prefix>-<rack id>.'),
     api_key: secret('API key for Temporal Cloud or a secured cluster; "" = none.'),
   })
   .prefault({})
