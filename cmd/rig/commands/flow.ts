@@ -43,7 +43,8 @@ function maskIsoMessages(value: unknown, depth: number): unknown {
   if (depth > 8 || value === null || typeof value !== 'object' || value instanceof Uint8Array) return value;
   if (Array.isArray(value)) return value.map((item) => maskIsoMessages(item, depth + 1));
   const record = value as Record<string, unknown>;
-  if (typeof record.mti === 'string' && record.fields !== null && typeof record.fields === 'object') return maskMessage(record as unknown as IsoMessage);
+  // maskMessage returns mti and fields only: keep whatever else sits beside them (maskObject sees it next).
+  if (typeof record.mti === 'string' && record.fields !== null && typeof record.fields === 'object') return { ...record, ...maskMessage(record as unknown as IsoMessage) };
   return Object.fromEntries(Object.entries(record).map(([key, item]) => [key, maskIsoMessages(item, depth + 1)]));
 }
 
@@ -86,6 +87,9 @@ function print(json: boolean, value: unknown, text: () => string): void {
 async function list(options: { scenario?: string; flow?: string; limit?: string; status?: string }, command: Command): Promise<void> {
   await withTemporal(command, async ({ flows, json }) => {
     const { listFlows } = await import('../../../pkg/orchestration/index.ts');
+    if (options.flow !== undefined && options.scenario === undefined) {
+      throw new RigError('FLOW_BAD_FILTER', '--flow needs --scenario (flow ids are unique per scenario)', { where: '--flow', exitCode: 2 });
+    }
     const clauses: string[] = [];
     if (options.scenario !== undefined) clauses.push(`WorkflowId STARTS_WITH '${quote(options.flow === undefined ? `${options.scenario}.` : `${options.scenario}.${options.flow}/`)}'`);
     if (options.status !== undefined) clauses.push(`ExecutionStatus = '${quote(statusName(options.status))}'`);
