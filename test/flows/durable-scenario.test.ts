@@ -114,6 +114,25 @@ async function deploy(scenario: Record<string, unknown>): Promise<void> {
   }, 60_000, `flows of ${scenario.id} running`);
 }
 
+let machine = 900 + Math.floor(Math.random() * 50);
+/** The rack under test (always the same id, hence the same task queue), over its own bus connection. */
+async function startRack(connection: Bus): Promise<Rack> {
+  const started = new Rack({
+    bus: connection,
+    id: `flows-${suffix}`,
+    labels: {},
+    catalogue: gearCatalogue,
+    logger: silentLogger(),
+    ids: createIdGenerator({ machineId: machine++ }),
+    version: 'test',
+    heartbeatMs: 300,
+    drainTimeoutMs: 2000,
+    temporal,
+  });
+  await started.start();
+  return started;
+}
+
 describe('durable scenario flows on a rack (real NATS, real Temporal)', () => {
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'fluxrig-flows-'));
@@ -122,19 +141,7 @@ describe('durable scenario flows on a rack (real NATS, real Temporal)', () => {
     temporal = await useTemporal();
     cp = await startControlPlane();
     bus = await openBus({ servers: cp.nats.url, name: 'flows-test', logger: silentLogger() });
-    rack = new Rack({
-      bus,
-      id: `flows-${suffix}`,
-      labels: {},
-      catalogue: gearCatalogue,
-      logger: silentLogger(),
-      ids: createIdGenerator({ machineId: 900 + Math.floor(Math.random() * 99) }),
-      version: 'test',
-      heartbeatMs: 300,
-      drainTimeoutMs: 2000,
-      temporal,
-    });
-    await rack.start();
+    rack = await startRack(bus);
     flows = await connectFlowClient(temporal);
   });
   after(async () => {
@@ -247,6 +254,32 @@ describe('durable scenario flows on a rack (real NATS, real Temporal)', () => {
 
     const listed = await rig(['--json', 'flow', 'list', '--scenario', id]);
     assert.deepEqual((JSON.parse(listed.stdout) as { workflowId: string }[]).map((f) => f.workflowId), [workflowId]);
+  });
+
+  it('finishes a flow that waited across a restart of its rack, its result delivered once', async () => {
+    const id = `approve${suffix}`;
+    const out = join(dir, 'approved.jsonl');
+    const before = (await linesOf(out)).length;
+    const started = await rig(['--json', 'flow', 'start', id, 'gate', '--data', '{"amount": 7}']);
+    assert.equal(started.code, 0, started.stderr);
+    const { workflowId } = JSON.parse(started.stdout) as { workflowId: string };
+    await eventually(async () => (JSON.parse((await rig(['--json', 'flow', 'show', workflowId])).stdout).state === 'waiting' ? true : undefined), 30_000, 'waiting');
+
+    await rack.stop(); // drains, stops its Temporal worker and leaves the registry
+    rack = await startRack(bus);
+    await eventually(async () => {
+      const { body } = await cp.api('GET', `/v1/racks/${rack.id}`);
+      return (body as { scenarios?: Record<string, { gears: Record<string, { state: string }> }> }).scenarios?.[id]?.gears['flow:gate']?.state === 'running' ? true : undefined;
+    }, 30_000, 'flow back on the restarted rack');
+
+    assert.equal((await rig(['flow', 'signal', workflowId, 'approve', '--data', '{"by": "night shift"}'])).code, 0);
+    const lines = await eventually(async () => {
+      const found = await linesOf(out);
+      return found.length > before ? found : undefined;
+    }, 30_000, 'approved after the restart');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.deepEqual((await linesOf(out)).slice(before).map((l) => l.data), [{ amount: 7, approval: { by: 'night shift' }, approved: true }]);
+    assert.equal(lines.length, before + 1);
   });
 
   it('cancels a waiting flow with `rig flow cancel` and refuses unknown ids and non-manual flows', async () => {
