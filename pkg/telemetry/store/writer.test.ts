@@ -113,6 +113,23 @@ describe('TelemetryWriter', () => {
     await reopened.close();
   });
 
+  test('publishSnapshot writes a standalone file with the live rows and the views, without bookkeeping tables', async () => {
+    const dir = dataDir();
+    const writer = await TelemetryWriter.open({ dataDir: dir });
+    writer.appendBatch({ signal: 'spans', producer: 'p', seq: 1, records: generateTraffic({ authorisations: 5, startUs: T15, spreadUs: 1_000_000 }).spans });
+    const snapshot = await writer.publishSnapshot();
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const instance = await DuckDBInstance.create(snapshot, { access_mode: 'READ_ONLY' });
+    const connection = await instance.connect();
+    const tables = (await connection.runAndReadAll('SELECT table_name FROM duckdb_tables() ORDER BY 1')).getRowsJS().flat();
+    const spans = (await connection.runAndReadAll('SELECT count(*)::INTEGER FROM spans')).getRowsJS()[0]?.[0];
+    connection.closeSync();
+    instance.closeSync();
+    await writer.close();
+    assert.deepEqual(tables, ['live_logs', 'live_messages', 'live_metrics', 'live_spans']);
+    assert.equal(spans, 20);
+  });
+
   test('roll with finishedHoursOnly moves rows of finished hours into signal/hour Parquet partitions and keeps the current hour live', async () => {
     const dir = dataDir();
     const writer = await TelemetryWriter.open({ dataDir: dir });

@@ -180,21 +180,31 @@ export class TelemetryWriter {
   }
 
   /**
-   * Refresh `snapshot.duckdb`: DuckDB copies this database (tables, views) into a fresh file, which is
-   * then renamed over the old one so readers (the Grafana plugin reloads on change, `rig data query`
-   * while the mixer runs) always find a complete file. The copy is made by DuckDB, never by opening the
-   * live file here: closing any descriptor of it would drop this process's POSIX lock on it.
+   * Refresh `snapshot.duckdb`: the live tables and the views, copied by DuckDB into a fresh file that
+   * is then renamed over the old one, so readers (the Grafana plugin reloads on change, `rig data
+   * query` while the mixer runs) always find a complete file. Bookkeeping tables (batch ids, rolls)
+   * stay out: they only grow. The copy is made by DuckDB, never by opening the live file here: closing
+   * any descriptor of it would drop this process's POSIX lock on it.
    */
   publishSnapshot(): Promise<string> {
     return this.lane.run(async () => {
       await this.flushNow();
       const temporary = `${this.paths.snapshot}.tmp`;
       rmSync(temporary, { force: true });
+      const current = await this.connection.runAndReadAll('SELECT current_database()');
+      const home = String(current.getRowsJS()[0]?.[0]);
       await this.connection.run(`ATTACH ${sqlString(temporary)} AS telemetry_snapshot`);
       try {
-        const current = await this.connection.runAndReadAll('SELECT current_database()');
-        const name = String(current.getRowsJS()[0]?.[0]);
-        await this.connection.run(`COPY FROM DATABASE "${name}" TO telemetry_snapshot`);
+        for (const signal of SIGNALS) {
+          await this.connection.run(`CREATE TABLE telemetry_snapshot.${liveTable(signal)} AS SELECT * FROM "${home}".${liveTable(signal)}`);
+        }
+        // Views bind unqualified names in the database they are created from: create them there.
+        await this.connection.run('USE telemetry_snapshot');
+        try {
+          await this.refreshViewsNow();
+        } finally {
+          await this.connection.run(`USE "${home}"`);
+        }
       } finally {
         await this.connection.run('DETACH telemetry_snapshot');
       }
