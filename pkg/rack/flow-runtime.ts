@@ -33,7 +33,7 @@ import type { FlowClient, FlowPlan, FlowWorker, TemporalSettings } from '../orch
 import { ATTEMPT_HEADER, IDEMPOTENCY_HEADER } from '../orchestration/plan.ts';
 import { validateFlowPlan } from '../orchestration/plan-schema.ts';
 import { taskQueueFor } from '../orchestration/settings.ts';
-import { FLOW_OUTPUT_GEAR, flowPlanOf, flowsOwnedBy, type FlowOutputConfig } from '../scenario/flow-plan.ts';
+import { FLOW_OUTPUT_GEAR, flowPlanOf, flowPortTargets, flowsOwnedBy, type FlowOutputConfig } from '../scenario/flow-plan.ts';
 import type { Scenario, ScenarioFlow } from '../scenario/model.ts';
 import type { Envelope } from '../wire/envelope.ts';
 import { dataSubject } from '../wire/subjects.ts';
@@ -187,6 +187,8 @@ interface RunningFlow {
   /** The plan the trigger starts; replaced in place when a new scenario version changes it. */
   plan: FlowPlan;
   per: 'message' | 'key';
+  /** Wires leaving `<flow>.error`: where a message that cannot start a run goes (e.g. no key). */
+  errorTargets: FlowOutputConfig['targets'];
   /** What the triggers were set up for: a change restarts them. */
   triggerKey: string;
   consumers: RunningConsumer[];
@@ -262,12 +264,20 @@ export class ScenarioFlows {
     const triggerKey = JSON.stringify([flow.trigger, flow.workflow_per]);
     if (existing && existing.status.state !== 'failed' && existing.triggerKey === triggerKey) {
       existing.plan = plan;
+      existing.errorTargets = flowPortTargets(scenario, flow.id, 'error');
       if (flow.trigger.cron !== undefined) await this.ensureSchedule(flow, existing);
       return;
     }
     // A trigger without cron any more: the old schedule goes; with cron, ensureSchedule replaces it.
     if (existing) await this.stopFlow(flow.id, existing, flow.trigger.cron === undefined);
-    const running: RunningFlow = { plan, per: flow.workflow_per, triggerKey, consumers: [], status: { state: 'starting' } };
+    const running: RunningFlow = {
+      plan,
+      per: flow.workflow_per,
+      errorTargets: flowPortTargets(scenario, flow.id, 'error'),
+      triggerKey,
+      consumers: [],
+      status: { state: 'starting' },
+    };
     this.flows.set(flow.id, running);
     try {
       const { client } = await this.engine.ready();
@@ -297,6 +307,11 @@ export class ScenarioFlows {
         maxDeliver: 50,
       },
       async (envelope) => {
+        if (running.per === 'key' && (envelope.key === undefined || envelope.key === '') && running.errorTargets.length > 0) {
+          // No run can ever start for it: say so on the flow's error wires rather than retry for minutes.
+          await this.publishUnstartable(flow.id, running, envelope, 'FLOW_NO_KEY', `flow ${flow.id} runs one workflow per key but message ${envelope.id} has no key`);
+          return;
+        }
         const { startFlowForEvent } = await orchestration();
         const started = await startFlowForEvent({
           client,
@@ -309,6 +324,25 @@ export class ScenarioFlows {
         if (started.duplicate) this.log.debug({ flow: flow.id, workflow: started.workflowId }, 'flow already started for this message');
       },
     );
+  }
+
+  /** The error envelope a failed run publishes (same shape as the workflow's), for a message no run took. */
+  private async publishUnstartable(flowId: string, running: RunningFlow, envelope: Envelope, code: string, message: string): Promise<void> {
+    const error: Envelope = {
+      id: `${envelope.id}/trigger`,
+      type: 'fluxrig.flow.error',
+      source: `flow/${running.plan.flow}/trigger`,
+      time: new Date().toISOString(),
+      datacontenttype: 'application/cbor',
+      data: { step: 'trigger', code, message, input: envelope.data },
+      scenario: this.scenarioId,
+      gear: flowId,
+      port: 'error',
+      ...(envelope.traceparent === undefined ? {} : { traceparent: envelope.traceparent }),
+      headers: { ...envelope.headers, 'error-code': code, 'error-step': 'trigger' },
+    };
+    this.log.warn({ flow: flowId, id: envelope.id, code }, 'message cannot start a flow: sent to the flow\'s error wires');
+    await Promise.all(running.errorTargets.map((target) => this.bus.publish(target.subject, error, { msgId: `${error.id}/${target.wire}` })));
   }
 
   /** Creates the flow's schedule, or replaces it when what it would start changed. */

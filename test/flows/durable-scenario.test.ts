@@ -334,6 +334,41 @@ describe('durable scenario flows on a rack (real NATS, real Temporal)', () => {
     );
   });
 
+  it('runs one flow per key, and sends a message without a key to the flow\'s error wire instead of retrying it', async () => {
+    const id = `keyed${suffix}`;
+    const out = join(dir, 'keyed.jsonl');
+    await deploy({
+      id,
+      gears: [{ id: 'sink', type: 'file', config: { path: out } }],
+      wires: [
+        { id: 'done', from: 'per-terminal.out', to: 'sink.in' },
+        { id: 'problems', from: 'per-terminal.error', to: 'sink.in' },
+      ],
+      flows: [
+        {
+          id: 'per-terminal',
+          durable: true,
+          workflow_per: 'key',
+          trigger: { subject: `fluxrig.events.${id}` },
+          steps: [{ kind: 'gear', id: 'echo', gear: 'transform', config: { expression: '{ "seen": n }' } }],
+        },
+      ],
+    });
+    const base = { type: 'test.order', source: 'test', time: new Date().toISOString() };
+    await bus.publish(`fluxrig.events.${id}`, { ...base, id: `80${Date.now()}`, data: { n: 1 } });
+    await bus.publish(`fluxrig.events.${id}`, { ...base, id: `81${Date.now()}`, data: { n: 2 }, key: 'T-1' });
+    const lines = await eventually(async () => {
+      const found = await linesOf(out);
+      return found.length >= 2 ? found : undefined;
+    }, 30_000, 'both messages accounted for');
+    const byKind = Object.fromEntries(lines.map((l) => [l.type === 'fluxrig.flow.error' ? 'error' : 'done', l]));
+    const error = byKind.error?.data as { code: string; input: unknown } | undefined;
+    assert.deepEqual([error?.code, error?.input], ['FLOW_NO_KEY', { n: 1 }]);
+    assert.deepEqual(byKind.done?.data, { seen: 2 });
+    assert.equal(byKind.done?.key, 'T-1');
+    await flowResult(flows.client, `${id}.per-terminal/key/T-1`);
+  });
+
   it('fires a cron-triggered flow from a Temporal Schedule; undeploy deletes the schedule', async () => {
     const id = `tick${suffix}`;
     const out = join(dir, 'ticks.jsonl');
