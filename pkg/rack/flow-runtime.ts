@@ -103,6 +103,8 @@ export class FlowEngine {
   private worker: FlowWorker | undefined;
   private flowClient: FlowClient | undefined;
   private readonly catalogue: readonly GearDescriptor[];
+  /** Why the worker stopped on its own (it is started again on the next `ready()`), if it did. */
+  failure: string | undefined;
 
   constructor(private readonly options: FlowEngineOptions) {
     this.catalogue = [...options.catalogue, flowOutputGear(options.bus) as GearDescriptor];
@@ -156,12 +158,14 @@ export class FlowEngine {
     });
     this.worker = worker;
     worker.run().catch((error: unknown) => {
-      log.error({ err: String(error) }, 'flow worker stopped with an error');
+      log.error({ err: String(error) }, 'flow worker stopped with an error; restarted on the next heartbeat');
       if (this.worker === worker) {
         this.worker = undefined;
         this.starting = undefined;
+        this.failure = `flow worker stopped: ${describe(error)}`;
       }
     });
+    this.failure = undefined;
     this.flowClient ??= await connectFlowClient(settings);
     log.info({ task_queue: worker.taskQueue }, 'flow worker polling');
     return { client: this.flowClient.client };
@@ -221,13 +225,15 @@ export class ScenarioFlows {
   }
 
   get hasFailures(): boolean {
+    if (this.flows.size > 0 && this.engine.failure !== undefined) return true;
     return this.refused.size > 0 || [...this.flows.values()].some((flow) => flow.status.state === 'failed');
   }
 
   /** `flow:<id>` entries for the rack's status report. */
   status(): Record<string, FlowRunStatus> {
     const out: Record<string, FlowRunStatus> = {};
-    for (const [id, flow] of this.flows) out[`flow:${id}`] = { ...flow.status };
+    const engineFailure = this.engine.failure;
+    for (const [id, flow] of this.flows) out[`flow:${id}`] = engineFailure === undefined ? { ...flow.status } : { state: 'failed', error: engineFailure };
     for (const [id, error] of this.refused) out[`flow:${id}`] = { state: 'failed', error };
     return out;
   }
@@ -236,6 +242,10 @@ export class ScenarioFlows {
   async apply(scenario: Scenario, gearIds: readonly string[]): Promise<void> {
     this.refused.clear();
     const owned = new Map(flowsOwnedBy(scenario, gearIds).map((flow) => [flow.id, flow]));
+    if (owned.size > 0 && this.engine.failure !== undefined) {
+      // The worker died (the rack retries every heartbeat): start a new one; triggers keep their client.
+      await this.engine.ready().catch((error: unknown) => this.log.error({ err: describe(error) }, 'flow worker restart failed'));
+    }
     for (const [id, running] of this.flows) {
       if (owned.has(id)) continue;
       // Gone from the scenario: its schedule goes too. Moved to another rack: that rack takes it over.
