@@ -275,7 +275,13 @@ export class ScenarioFlows {
     if (existing && existing.status.state !== 'failed' && existing.triggerKey === triggerKey) {
       existing.plan = plan;
       existing.errorTargets = flowPortTargets(scenario, flow.id, 'error');
-      if (flow.trigger.cron !== undefined) await this.ensureSchedule(flow, existing);
+      if (flow.trigger.cron === undefined) return;
+      try {
+        await this.ensureSchedule(flow, existing);
+      } catch (error) {
+        existing.status = { state: 'failed', error: describe(error) };
+        this.log.error({ flow: flow.id, err: describe(error) }, 'schedule update failed; retried on the next heartbeat');
+      }
       return;
     }
     // A trigger without cron any more: the old schedule goes; with cron, ensureSchedule replaces it.

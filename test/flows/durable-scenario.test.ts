@@ -35,6 +35,8 @@ const SCENARIO = `settle${suffix}`;
 
 let cp: TestControlPlane;
 let rack: Rack;
+/** A second rack, only for the placement test (last: it changes where unlabelled gears go). */
+let other: Rack | undefined;
 let bus: Bus;
 let flows: FlowClient;
 let temporal: { address: string; namespace: string };
@@ -116,11 +118,11 @@ async function deploy(scenario: Record<string, unknown>): Promise<void> {
 
 let machine = 900 + Math.floor(Math.random() * 50);
 /** The rack under test (always the same id, hence the same task queue), over its own bus connection. */
-async function startRack(connection: Bus): Promise<Rack> {
+async function startRack(connection: Bus, id = `flows-${suffix}`, labels: Record<string, string> = {}): Promise<Rack> {
   const started = new Rack({
     bus: connection,
-    id: `flows-${suffix}`,
-    labels: {},
+    id,
+    labels,
     catalogue: gearCatalogue,
     logger: silentLogger(),
     ids: createIdGenerator({ machineId: machine++ }),
@@ -145,6 +147,7 @@ describe('durable scenario flows on a rack (real NATS, real Temporal)', () => {
     flows = await connectFlowClient(temporal);
   });
   after(async () => {
+    await other?.stop();
     await rack?.stop();
     await flows?.close();
     await bus?.close();
@@ -410,5 +413,35 @@ describe('durable scenario flows on a rack (real NATS, real Temporal)', () => {
         return (error as Error).name === 'ScheduleNotFoundError' ? true : undefined;
       }
     }, 15_000, 'schedule deleted');
+  });
+  it('places a wire-triggered flow on the rack that runs the gear feeding its wire', async () => {
+    other = await startRack(bus, `flows-b-${suffix}`, { zone: 'b' });
+    const id = `placed${suffix}`;
+    const out = join(dir, 'placed.jsonl');
+    const put = await cp.api('PUT', `/v1/scenarios/${id}`, {
+      id,
+      gears: [
+        { id: 'feed', type: 'generator', config: { interval: '50ms', count: 2, expression: '{ "n": seq }' }, placement: { labels: { zone: 'b' } } },
+        { id: 'sink', type: 'file', config: { path: out } },
+      ],
+      wires: [
+        { id: 'fed', from: 'feed.out', to: 'relay.in' },
+        { id: 'relayed', from: 'relay.out', to: 'sink.in' },
+      ],
+      flows: [{ id: 'relay', durable: true, trigger: { wire: 'fed' }, steps: [{ kind: 'gear', id: 'pass', gear: 'transform', config: { expression: '$' } }] }],
+    });
+    assert.equal(put.status, 200, JSON.stringify(put.body));
+    assert.equal((await cp.api('POST', `/v1/scenarios/${id}/deploy`)).status, 200);
+    await eventually(async () => ((await linesOf(out)).length >= 2 ? true : undefined), 60_000, 'two relayed messages');
+    const flowsOn = async (rackId: string) => {
+      const { body } = await cp.api('GET', `/v1/racks/${rackId}`);
+      const gears = (body as { scenarios: Record<string, { gears: Record<string, unknown> }> }).scenarios[id]?.gears ?? {};
+      return Object.keys(gears).filter((key) => key.startsWith('flow:'));
+    };
+    assert.deepEqual(await flowsOn(other.id), ['flow:relay']);
+    assert.deepEqual(await flowsOn(rack.id), []);
+    const [first] = await linesOf(out);
+    const workflowId = (first?.headers as Record<string, string>)['idempotency-key']?.replace(/\/fluxrig\.output$/, '') ?? '';
+    assert.equal((await flows.client.workflow.getHandle(workflowId).describe()).taskQueue, `fluxrig-${other.id}`);
   });
 });
