@@ -441,7 +441,8 @@ describe('durable scenario flows on a rack (real NATS, real Temporal)', () => {
     assert.deepEqual(await flowsOn(other.id), ['flow:relay']);
     assert.deepEqual(await flowsOn(rack.id), []);
     const [first] = await linesOf(out);
-    const workflowId = (first?.headers as Record<string, string>)['idempotency-key']?.replace(/\/fluxrig\.output$/, '') ?? '';
+    const headers = (first?.headers ?? {}) as Record<string, string>;
+    const workflowId = (headers['idempotency-key'] ?? '').replace(/\/fluxrig\.output$/, '');
     assert.equal((await flows.client.workflow.getHandle(workflowId).describe()).taskQueue, `fluxrig-${other.id}`);
   });
 });
