@@ -55,7 +55,8 @@ const rackRecord = z.object({
   scenarios: z.record(z.string(), z.object({ version: z.number(), gears: z.record(z.string(), z.object({ state: z.string(), error: z.string().optional() })) })),
 });
 const gearStatus = z.object({ gear: z.string(), type: z.string(), rack: z.string().optional(), state: z.string(), error: z.string().optional() });
-const scenarioStatus = z.object({ id: z.string(), version: z.number(), deployed: z.boolean(), state: z.string(), gears: z.array(gearStatus) });
+const flowStatus = z.object({ flow: z.string(), rack: z.string().optional(), state: z.string(), error: z.string().optional() });
+const scenarioStatus = z.object({ id: z.string(), version: z.number(), deployed: z.boolean(), state: z.string(), gears: z.array(gearStatus), flows: z.array(flowStatus) });
 const secured = [{ bearer: [] }];
 
 const STATUS_BY_CODE: Record<string, number> = {

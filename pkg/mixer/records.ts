@@ -7,8 +7,12 @@ import type { Scenario } from '../scenario/model.ts';
 
 export type GearRunState = 'starting' | 'running' | 'failed' | 'stopping';
 
+/** Key prefix under which a rack reports a durable flow (`flow:<id>`) beside its gears. */
+export const FLOW_STATUS_PREFIX = 'flow:';
+
 export interface RackScenarioStatus {
   version: number;
+  /** By gear id, and by `flow:<id>` for the durable flows the rack owns. */
   gears: Record<string, { state: GearRunState; error?: string }>;
 }
 

@@ -6,9 +6,10 @@
 import { isDeepStrictEqual } from 'node:util';
 import { RigError } from '../errors/index.ts';
 import type { GearDescriptor } from '../gear/descriptor.ts';
+import { flowAnchorGear } from '../scenario/flow-plan.ts';
 import { checkScenarioValue, problemsError } from '../scenario/index.ts';
 import { assign, type Unplaced } from './assign.ts';
-import { rackIsLive, type DesiredState, type RackRecord, type ScenarioRecord } from './records.ts';
+import { FLOW_STATUS_PREFIX, rackIsLive, type DesiredState, type RackRecord, type ScenarioRecord } from './records.ts';
 import type { MixerStore, RackControl } from './store.ts';
 
 export interface GearStatus {
@@ -19,13 +20,22 @@ export interface GearStatus {
   error?: string;
 }
 
+/** A durable flow's triggers, as reported (`flow:<id>`) by the rack that owns the flow. */
+export interface FlowStatus {
+  flow: string;
+  rack?: string;
+  state: 'unplaced' | 'assigned' | 'starting' | 'running' | 'failed';
+  error?: string;
+}
+
 export interface ScenarioStatus {
   id: string;
   version: number;
   deployed: boolean;
-  /** `running` only when every gear reports running at the current version. */
+  /** `running` only when every gear and every durable flow reports running at the current version. */
   state: 'undeployed' | 'pending' | 'running' | 'degraded';
   gears: GearStatus[];
+  flows: FlowStatus[];
 }
 
 export interface MixerServiceOptions {
@@ -152,25 +162,41 @@ export function summarise(record: ScenarioRecord, racks: RackRecord[], desiredLi
   const racksById = new Map(racks.map((rack) => [rack.id, rack]));
   const homeOf = new Map<string, string>();
   for (const state of desiredList) for (const gear of state.scenarios[record.id]?.gears ?? []) homeOf.set(gear, state.rack);
+  /** What the rack running `rackId` reports under `key` for this version; undefined while it has not (or is dead). */
+  const reportedBy = (rackId: string, key: string) => {
+    const rack = racksById.get(rackId);
+    const reported = rack?.scenarios[record.id];
+    if (!rack || !rackIsLive(rack, now) || reported?.version !== record.version) return undefined;
+    return reported.gears[key];
+  };
   const gears: GearStatus[] = record.scenario.gears.map((gear) => {
     const rackId = homeOf.get(gear.id);
     if (!record.deployed || rackId === undefined) {
       const reason = unplaced.find((u) => u.scenario === record.id && u.gear === gear.id)?.reason;
       return { gear: gear.id, type: gear.type, state: 'unplaced', ...(record.deployed && reason ? { error: reason } : {}) };
     }
-    const rack = racksById.get(rackId);
-    const reported = rack?.scenarios[record.id];
-    const gearState = reported?.version === record.version ? reported.gears[gear.id] : undefined;
-    if (!rack || !rackIsLive(rack, now) || !gearState) return { gear: gear.id, type: gear.type, rack: rackId, state: 'assigned' };
+    const gearState = reportedBy(rackId, gear.id);
+    if (!gearState) return { gear: gear.id, type: gear.type, rack: rackId, state: 'assigned' };
     return { gear: gear.id, type: gear.type, rack: rackId, state: gearState.state, ...(gearState.error ? { error: gearState.error } : {}) };
+  });
+  const flows: FlowStatus[] = record.scenario.flows.map((flow) => {
+    // A flow runs on the rack of its anchor gear (pkg/scenario/flow-plan.ts), which reports it as `flow:<id>`.
+    const anchor = flowAnchorGear(record.scenario, flow);
+    const rackId = anchor === undefined ? undefined : homeOf.get(anchor);
+    if (!record.deployed || rackId === undefined) return { flow: flow.id, state: 'unplaced' };
+    const flowState = reportedBy(rackId, `${FLOW_STATUS_PREFIX}${flow.id}`);
+    if (!flowState) return { flow: flow.id, rack: rackId, state: 'assigned' };
+    const state = flowState.state === 'stopping' ? 'assigned' : flowState.state;
+    return { flow: flow.id, rack: rackId, state, ...(flowState.error ? { error: flowState.error } : {}) };
   });
   let state: ScenarioStatus['state'] = 'undeployed';
   if (record.deployed) {
-    if (gears.every((g) => g.state === 'running')) state = 'running';
-    else if (gears.some((g) => g.state === 'failed' || g.state === 'unplaced')) state = 'degraded';
+    const parts = [...gears, ...flows];
+    if (parts.every((part) => part.state === 'running')) state = 'running';
+    else if (parts.some((part) => part.state === 'failed' || part.state === 'unplaced')) state = 'degraded';
     else state = 'pending';
   }
-  return { id: record.id, version: record.version, deployed: record.deployed, state, gears };
+  return { id: record.id, version: record.version, deployed: record.deployed, state, gears, flows };
 }
 
 function notFound(kind: string, id: string): RigError {

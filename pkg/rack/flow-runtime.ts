@@ -30,6 +30,7 @@ import type { FlowClient, FlowPlan, FlowWorker, TemporalSettings } from '../orch
 // Pure modules of pkg/orchestration (also re-exported by its index), imported directly so that loading
 // the rack (every `rig` command links it through `rig run`) does not load the Temporal SDK: that
 // happens in `orchestration()` below, once a rack actually runs a durable flow.
+import { FLOW_STATUS_PREFIX } from '../mixer/records.ts';
 import { ATTEMPT_HEADER, IDEMPOTENCY_HEADER } from '../orchestration/plan.ts';
 import { validateFlowPlan } from '../orchestration/plan-schema.ts';
 import { taskQueueFor } from '../orchestration/settings.ts';
@@ -233,8 +234,8 @@ export class ScenarioFlows {
   status(): Record<string, FlowRunStatus> {
     const out: Record<string, FlowRunStatus> = {};
     const engineFailure = this.engine.failure;
-    for (const [id, flow] of this.flows) out[`flow:${id}`] = engineFailure === undefined ? { ...flow.status } : { state: 'failed', error: engineFailure };
-    for (const [id, error] of this.refused) out[`flow:${id}`] = { state: 'failed', error };
+    for (const [id, flow] of this.flows) out[`${FLOW_STATUS_PREFIX}${id}`] = engineFailure === undefined ? { ...flow.status } : { state: 'failed', error: engineFailure };
+    for (const [id, error] of this.refused) out[`${FLOW_STATUS_PREFIX}${id}`] = { state: 'failed', error };
     return out;
   }
 

@@ -234,10 +234,10 @@ async function start(scenarioId: string, flowId: string, options: { data?: strin
       throw new RigError('FLOW_NOT_MANUAL', `flow ${flowId} does not allow manual starts`, { where: `flows.${flowId}.trigger`, hint: 'add `manual: true` to its trigger', exitCode: 2 });
     }
     if (!record.deployed) throw new RigError('FLOW_NOT_DEPLOYED', `scenario ${scenarioId} is not deployed`, { hint: `rig scenario deploy ${scenarioId}`, exitCode: 2 });
-    const anchor = flowAnchorGear(scenario, flow);
     const status = await mixer.status(scenarioId);
-    const rack = status.gears.find((gear) => gear.gear === anchor)?.rack;
+    const rack = status.flows.find((placed) => placed.flow === flowId)?.rack;
     if (rack === undefined) {
+      const anchor = flowAnchorGear(scenario, flow);
       throw new RigError('FLOW_NOT_PLACED', `no rack runs flow ${flowId} yet (it lives with gear ${anchor}, which is not placed)`, { hint: `rig inspect scenario ${scenarioId}` });
     }
     const plan = validateFlowPlan(flowPlanOf(scenario, flow));

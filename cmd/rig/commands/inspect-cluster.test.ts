@@ -27,7 +27,7 @@ describe('inspect racks rendering', () => {
     );
   });
 
-  it('shows labels as k=v, flags as yes/no, and counts scenarios and gears across them', () => {
+  it('shows labels as k=v, flags as yes/no, and counts scenarios, gears and durable flows (flow:<id>) across them', () => {
     const rows = rackRows(
       [
         rack({
@@ -35,7 +35,7 @@ describe('inspect racks rendering', () => {
           draining: true,
           scenarios: {
             a: { version: 1, gears: { g1: { state: 'running' }, g2: { state: 'failed', error: 'boom' } } },
-            b: { version: 3, gears: { g3: { state: 'starting' } } },
+            b: { version: 3, gears: { g3: { state: 'starting' }, 'flow:settle': { state: 'running' } } },
           },
         }),
         rack({ id: 'r2', live: false }),
@@ -43,8 +43,8 @@ describe('inspect racks rendering', () => {
       Date.parse('2026-01-01T00:00:12.500Z'),
     );
     assert.deepEqual(rows, [
-      ['r1', 'zone=edge,tier=gold', 'yes', 'yes', '2', '3', '2.5s ago'],
-      ['r2', '-', 'no', 'no', '0', '0', '2.5s ago'],
+      ['r1', 'zone=edge,tier=gold', 'yes', 'yes', '2', '3', '1', '2.5s ago'],
+      ['r2', '-', 'no', 'no', '0', '0', '0', '2.5s ago'],
     ]);
   });
 });

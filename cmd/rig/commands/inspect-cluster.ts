@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { type MixerClient, mixerClientFor, type RackView } from '../../../pkg/mixer/client.ts';
-import type { ScenarioRecord } from '../../../pkg/mixer/records.ts';
+import { FLOW_STATUS_PREFIX, type ScenarioRecord } from '../../../pkg/mixer/records.ts';
 import type { ScenarioStatus } from '../../../pkg/mixer/service.ts';
 import { loadCommandConfig } from '../context.ts';
 import { inspectCommand, renderTable } from './inspect.ts';
@@ -39,11 +39,12 @@ function yesNo(value: boolean): string {
 export function rackRows(racks: RackView[], now: number): string[][] {
   return racks.map((rack) => {
     const scenarios = Object.values(rack.scenarios);
-    const gears = scenarios.reduce((sum, scenario) => sum + Object.keys(scenario.gears).length, 0);
+    const keys = scenarios.flatMap((scenario) => Object.keys(scenario.gears));
+    const flows = keys.filter((key) => key.startsWith(FLOW_STATUS_PREFIX)).length;
     const labels = Object.entries(rack.labels)
       .map(([key, value]) => `${key}=${value}`)
       .join(',');
-    return [rack.id, labels || '-', yesNo(rack.live), yesNo(rack.draining), String(scenarios.length), String(gears), `${formatAge(now - Date.parse(rack.heartbeatAt))} ago`];
+    return [rack.id, labels || '-', yesNo(rack.live), yesNo(rack.draining), String(scenarios.length), String(keys.length - flows), String(flows), `${formatAge(now - Date.parse(rack.heartbeatAt))} ago`];
   });
 }
 
@@ -55,7 +56,7 @@ async function inspectRacks(command: Command): Promise<void> {
     process.stdout.write('no racks registered (start one with `rig run` or `rig run --role rack`)\n');
     return;
   }
-  process.stdout.write(renderTable(['RACK', 'LABELS', 'LIVE', 'DRAINING', 'SCENARIOS', 'GEARS', 'HEARTBEAT'], rackRows(racks, Date.now())));
+  process.stdout.write(renderTable(['RACK', 'LABELS', 'LIVE', 'DRAINING', 'SCENARIOS', 'GEARS', 'FLOWS', 'HEARTBEAT'], rackRows(racks, Date.now())));
 }
 
 /** One row per scenario: the stored record and the state its status reports. */
@@ -66,6 +67,7 @@ interface ScenarioSummary {
   updatedAt: string;
   state: ScenarioStatus['state'];
   gears: number;
+  flows: number;
 }
 
 async function inspectScenarios(command: Command): Promise<void> {
@@ -79,27 +81,31 @@ async function inspectScenarios(command: Command): Promise<void> {
     updatedAt: record.updatedAt,
     state: (statuses[i] as ScenarioStatus).state,
     gears: record.scenario.gears.length,
+    flows: record.scenario.flows.length,
   }));
   if (json) return printJson(summaries);
   if (summaries.length === 0) {
     process.stdout.write('no scenarios stored (add one with `rig scenario apply <file>`)\n');
     return;
   }
-  const rows = summaries.map((s) => [s.id, String(s.version), yesNo(s.deployed), s.state, String(s.gears), s.updatedAt]);
-  process.stdout.write(renderTable(['SCENARIO', 'VERSION', 'DEPLOYED', 'STATE', 'GEARS', 'UPDATED'], rows));
+  const rows = summaries.map((s) => [s.id, String(s.version), yesNo(s.deployed), s.state, String(s.gears), String(s.flows), s.updatedAt]);
+  process.stdout.write(renderTable(['SCENARIO', 'VERSION', 'DEPLOYED', 'STATE', 'GEARS', 'FLOWS', 'UPDATED'], rows));
 }
 
 async function inspectScenario(id: string, command: Command): Promise<void> {
   const { client, json } = await commandMixerClient(command);
   const [record, status]: [ScenarioRecord, ScenarioStatus] = await Promise.all([client.getScenario(id), client.status(id)]);
   if (json) {
-    return printJson({ id: record.id, version: record.version, deployed: record.deployed, updatedAt: record.updatedAt, state: status.state, gears: status.gears, scenario: record.scenario });
+    return printJson({ id: record.id, version: record.version, deployed: record.deployed, updatedAt: record.updatedAt, state: status.state, gears: status.gears, flows: status.flows, scenario: record.scenario });
   }
   const name = record.scenario.name ? ` (${record.scenario.name})` : '';
   process.stdout.write(`scenario ${record.id}${name}\n`);
   process.stdout.write(`version ${record.version}  deployed ${yesNo(record.deployed)}  state ${status.state}  updated ${record.updatedAt}\n\n`);
   const rows = status.gears.map((gear) => [gear.gear, gear.type, gear.rack ?? '-', gear.state, gear.error ?? '']);
   process.stdout.write(renderTable(['GEAR', 'TYPE', 'RACK', 'STATE', 'ERROR'], rows));
+  if (status.flows.length === 0) return;
+  const flowRows = status.flows.map((flow) => [flow.flow, flow.rack ?? '-', flow.state, flow.error ?? '']);
+  process.stdout.write(`\n${renderTable(['DURABLE FLOW', 'RACK', 'STATE', 'ERROR'], flowRows)}`);
 }
 
 export function register(program: Command): void {
@@ -107,7 +113,7 @@ export function register(program: Command): void {
   const mixerHelp = '\nReads the mixer REST API at mixer.url (env FLUXRIG_MIXER_URL; default http://<mixer.host>:<mixer.port>).\nAdd --json for the API records.';
   inspect
     .command('racks')
-    .description('list the racks the mixer knows: labels, liveness, draining, scenarios and gears, heartbeat age')
+    .description('list the racks the mixer knows: labels, liveness, draining, scenarios, gears and durable flows, heartbeat age')
     .addHelpText('after', mixerHelp)
     .action((_options: unknown, command: Command) => inspectRacks(command));
   inspect
