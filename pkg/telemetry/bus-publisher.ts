@@ -1,14 +1,15 @@
 /**
- * The TelemetryPublisher that puts batches on the bus: one CBOR envelope per batch on
- * `fluxrig.telemetry.<signal>` (stream FLUXRIG_TELEMETRY), published durably so a mixer restart loses
- * nothing. The envelope id is the batch id, so a retried publish is deduplicated by JetStream, and the
- * sink dedups redeliveries by the same id. Never publishes anything but masked records (exporters.ts).
+ * The TelemetryPublisher that puts batches on the bus: one CBOR envelope per batch, in columnar form
+ * (columnar.ts), on `fluxrig.telemetry.<signal>` (stream FLUXRIG_TELEMETRY), published durably so a
+ * mixer restart loses nothing. The envelope id is the batch id, so a retried publish is deduplicated
+ * by JetStream, and the sink dedups redeliveries by the same id. Never publishes anything but masked records (exporters.ts).
  */
 import type { Bus } from '../bus/index.ts';
 import type { Envelope } from '../wire/envelope.ts';
 import { telemetrySubject } from '../wire/subjects.ts';
+import { wireBatch } from './columnar.ts';
 import type { TelemetryPublisher } from './exporters.ts';
-import type { RecordBySignal, Signal, TelemetryBatch } from './records.ts';
+import type { Signal, TelemetryBatch } from './records.ts';
 
 export const TELEMETRY_STREAM = 'FLUXRIG_TELEMETRY';
 export const TELEMETRY_TYPE_PREFIX = 'fluxrig.telemetry.';
@@ -18,16 +19,6 @@ export function batchEnvelopeId(batch: Pick<TelemetryBatch, 'producer' | 'seq'>)
   return `${batch.producer.replace(/[^A-Za-z0-9_.-]/g, '_')}.${batch.seq}`;
 }
 
-/** Records as they travel: attribute maps serialized to JSON text (see AttributesJson). */
-export function wireRecords<S extends Signal>(records: RecordBySignal[S][]): RecordBySignal[S][] {
-  return records.map((record) => {
-    const wire = { ...record } as { attributes: unknown; resource?: unknown };
-    if (typeof wire.attributes === 'object' && wire.attributes !== null) wire.attributes = JSON.stringify(wire.attributes);
-    if (typeof wire.resource === 'object' && wire.resource !== null) wire.resource = JSON.stringify(wire.resource);
-    return wire as RecordBySignal[S];
-  });
-}
-
 export function batchEnvelope(batch: TelemetryBatch, source: string): Envelope {
   return {
     id: batchEnvelopeId(batch),
@@ -35,7 +26,7 @@ export function batchEnvelope(batch: TelemetryBatch, source: string): Envelope {
     source,
     time: new Date().toISOString(),
     datacontenttype: 'application/cbor',
-    data: { ...batch, records: wireRecords(batch.records) },
+    data: wireBatch(batch),
   };
 }
 

@@ -1,6 +1,6 @@
 /**
- * Telemetry records: the plain shapes that travel on `fluxrig.telemetry.<signal>` (CBOR) and land as
- * rows in the store. One record type per signal. Times are microseconds since the Unix epoch (a JS
+ * Telemetry records: the plain shapes producers build, that travel on `fluxrig.telemetry.<signal>`
+ * (CBOR, column by column: columnar.ts) and land as rows in the store. One record type per signal. Times are microseconds since the Unix epoch (a JS
  * number holds them exactly until year 2255; nanoseconds would not fit). Only plain values here (no
  * Map, no class instances, no bigint): any CBOR reader must decode a batch.
  * Never put an unmasked PAN in a record: producers mask before they build one (see mask.ts).
@@ -18,9 +18,9 @@ export function isSignal(value: string): value is Signal {
 export type AttributeValue = string | number | boolean | null | readonly (string | number | boolean | null)[];
 export type Attributes = Record<string, AttributeValue>;
 /**
- * Attributes as JSON text. On the wire, records carry their attribute maps already serialized: CBOR
- * then moves one string instead of a nested map (about half the encode + decode time of a batch), and
- * the store keeps JSON text anyway. In-process records hold the map.
+ * Attributes as JSON text. On the wire, attribute maps travel already serialized (a text column of the
+ * columnar batch): CBOR then moves one string instead of a nested map, and the store keeps JSON text
+ * anyway. In-process records hold the map or its text.
  */
 export type AttributesJson = string;
 
@@ -107,7 +107,7 @@ export interface RecordBySignal {
   messages: MessageRecord;
 }
 
-/** What one bus message carries: a batch of one signal's records. */
+/** A batch of one signal's records as producers hand it over; on the bus it travels in columns (columnar.ts). */
 export interface TelemetryBatch<S extends Signal = Signal> {
   signal: S;
   /** Producer identity and a per-producer sequence: `<producer>:<seq>` is the batch's dedup id. */

@@ -12,6 +12,7 @@ import { RigError } from '../errors/index.ts';
 import type { Envelope } from '../wire/envelope.ts';
 import { telemetrySubject } from '../wire/subjects.ts';
 import { TELEMETRY_STREAM, TELEMETRY_TYPE_PREFIX } from './bus-publisher.ts';
+import { type ColumnBatch, checkColumns, columnsFromWire, toColumns, type WireColumnBatch } from './columnar.ts';
 import { isSignal, SIGNALS, type TelemetryBatch } from './records.ts';
 import type { DurableMark, TelemetryWriter } from './store/writer.ts';
 
@@ -48,9 +49,12 @@ export interface SinkStats {
   flushes: number;
 }
 
-/** Check and type the data of a telemetry envelope. */
-export function batchFromEnvelope(envelope: Envelope): TelemetryBatch {
-  const data = envelope.data as Partial<TelemetryBatch> | null;
+/**
+ * Check and type the data of a telemetry envelope: a columnar batch (columnar.ts), or a batch of rows
+ * as producers of earlier releases published them (still in the stream after an upgrade: taken, not lost).
+ */
+export function batchFromEnvelope(envelope: Envelope): ColumnBatch {
+  const data = envelope.data as Partial<WireColumnBatch & TelemetryBatch> | null;
   const bad = (problem: string) =>
     new RigError('TELEMETRY_BATCH_INVALID', `telemetry envelope ${envelope.id}: ${problem}`, { where: envelope.type });
   if (data === null || typeof data !== 'object') throw bad('data is not a batch object');
@@ -58,8 +62,14 @@ export function batchFromEnvelope(envelope: Envelope): TelemetryBatch {
   if (envelope.type !== `${TELEMETRY_TYPE_PREFIX}${data.signal}`) throw bad(`type does not match signal ${data.signal}`);
   if (typeof data.producer !== 'string' || data.producer === '') throw bad('producer missing');
   if (typeof data.seq !== 'number' || !Number.isInteger(data.seq)) throw bad('seq missing');
-  if (!Array.isArray(data.records)) throw bad('records is not an array');
-  return data as TelemetryBatch;
+  const header = { signal: data.signal, producer: data.producer, seq: data.seq };
+  if (data.columns === undefined && Array.isArray(data.records)) {
+    const { rows, columns } = toColumns(data.signal, data.records);
+    checkColumns(data.signal, rows, columns, bad);
+    return { ...header, rows, columns };
+  }
+  if (typeof data.rows !== 'number' || !Number.isInteger(data.rows) || data.rows < 0) throw bad('rows is not a count');
+  return { ...header, rows: data.rows, columns: columnsFromWire(data.signal, data.rows, data.columns, bad) };
 }
 
 interface Deferred {
@@ -104,7 +114,7 @@ export class TelemetrySink {
   }
 
   /** Buffer one batch; resolves when a flush made it durable (then the consumer acks it). */
-  async ingest(batch: TelemetryBatch): Promise<void> {
+  async ingest(batch: ColumnBatch | TelemetryBatch): Promise<void> {
     this.options.writer.appendBatch(batch);
     this.stats.batches++;
     await this.scheduleFlush();

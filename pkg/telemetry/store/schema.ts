@@ -1,95 +1,99 @@
 /**
  * The store's schema: for each signal, its columns in order, their SQL types and how a record fills
  * them. The live DuckDB tables (`live_<signal>`), the Parquet files and the views all share these
- * columns, so this file is the one place a column is declared. It must never do I/O.
+ * columns, and columnar batches on the bus (columnar.ts) carry exactly these fields, so this file is the
+ * one place a column is declared. It must never do I/O, nor load DuckDB: producers import it too.
  *
  * Every signal has a `time` TIMESTAMP column (UTC, microseconds): Parquet partitions, retention and
  * dashboards key on it.
  */
-import { DuckDBListValue, type DuckDBValue, DuckDBTimestampValue } from '@duckdb/node-api';
-import type { Attributes, AttributesJson, RecordBySignal, Signal } from '../records.ts';
+import type { RecordBySignal, Signal } from '../records.ts';
+
+/**
+ * How a record field fills its column, which also fixes how the field travels in a columnar batch
+ * (columnar.ts):
+ *   - `time`: a number of microseconds since the epoch (TIMESTAMP); `number`: a number (DOUBLE,
+ *     INTEGER). Both always present; on the wire, float64 values in one byte string.
+ *   - `text`: a string, always present; `optionalText`: a string or absent (absent and `''` are NULL);
+ *     `json`: an attribute map or its JSON text. On the wire, a dictionary of distinct strings.
+ *   - `optionalNumber`, `numberList`: a number or a list of numbers, maybe absent (metrics only). On
+ *     the wire, one plain value per row, null when absent.
+ */
+export type ColumnSource = 'time' | 'number' | 'text' | 'optionalText' | 'json' | 'optionalNumber' | 'numberList';
 
 export interface Column<R> {
   name: string;
   sqlType: string;
-  /** The value for one record; `null` for SQL NULL. Runs per row per column: keep it allocation-light. */
-  value: (record: R) => DuckDBValue;
+  /** The record field that fills this column (one field per column). */
+  field: keyof R & string;
+  source: ColumnSource;
 }
-
-const text = (v: string | undefined): DuckDBValue => (v === undefined || v === '' ? null : v);
-const timestamp = (micros: number): DuckDBValue => new DuckDBTimestampValue(BigInt(Math.trunc(micros)));
-const json = (attributes: Attributes | AttributesJson | undefined): DuckDBValue =>
-  attributes === undefined ? null : typeof attributes === 'string' ? attributes : JSON.stringify(attributes);
-const optionalNumber = (v: number | undefined): DuckDBValue => (v === undefined ? null : v);
-const doubleList = (v: number[] | undefined): DuckDBValue => (v === undefined ? null : new DuckDBListValue(v));
-const bigintList = (v: number[] | undefined): DuckDBValue =>
-  v === undefined ? null : new DuckDBListValue(v.map((n) => BigInt(Math.trunc(n))));
 
 type Columns = { [S in Signal]: Column<RecordBySignal[S]>[] };
 
 export const COLUMNS: Columns = {
   spans: [
-    { name: 'time', sqlType: 'TIMESTAMP', value: (r) => timestamp(r.startUs) },
-    { name: 'end_time', sqlType: 'TIMESTAMP', value: (r) => timestamp(r.endUs) },
-    { name: 'duration_ms', sqlType: 'DOUBLE', value: (r) => r.durationMs },
-    { name: 'trace_id', sqlType: 'VARCHAR', value: (r) => r.traceId },
-    { name: 'span_id', sqlType: 'VARCHAR', value: (r) => r.spanId },
-    { name: 'parent_span_id', sqlType: 'VARCHAR', value: (r) => text(r.parentSpanId) },
-    { name: 'name', sqlType: 'VARCHAR', value: (r) => r.name },
-    { name: 'kind', sqlType: 'VARCHAR', value: (r) => r.kind },
-    { name: 'status', sqlType: 'VARCHAR', value: (r) => r.status },
-    { name: 'status_message', sqlType: 'VARCHAR', value: (r) => text(r.statusMessage) },
-    { name: 'scenario', sqlType: 'VARCHAR', value: (r) => text(r.scenario) },
-    { name: 'gear', sqlType: 'VARCHAR', value: (r) => text(r.gear) },
-    { name: 'rack', sqlType: 'VARCHAR', value: (r) => text(r.rack) },
-    { name: 'service', sqlType: 'VARCHAR', value: (r) => text(r.service) },
-    { name: 'attributes', sqlType: 'JSON', value: (r) => json(r.attributes) },
-    { name: 'resource', sqlType: 'JSON', value: (r) => json(r.resource) },
+    { name: 'time', sqlType: 'TIMESTAMP', field: 'startUs', source: 'time' },
+    { name: 'end_time', sqlType: 'TIMESTAMP', field: 'endUs', source: 'time' },
+    { name: 'duration_ms', sqlType: 'DOUBLE', field: 'durationMs', source: 'number' },
+    { name: 'trace_id', sqlType: 'VARCHAR', field: 'traceId', source: 'text' },
+    { name: 'span_id', sqlType: 'VARCHAR', field: 'spanId', source: 'text' },
+    { name: 'parent_span_id', sqlType: 'VARCHAR', field: 'parentSpanId', source: 'optionalText' },
+    { name: 'name', sqlType: 'VARCHAR', field: 'name', source: 'text' },
+    { name: 'kind', sqlType: 'VARCHAR', field: 'kind', source: 'text' },
+    { name: 'status', sqlType: 'VARCHAR', field: 'status', source: 'text' },
+    { name: 'status_message', sqlType: 'VARCHAR', field: 'statusMessage', source: 'optionalText' },
+    { name: 'scenario', sqlType: 'VARCHAR', field: 'scenario', source: 'optionalText' },
+    { name: 'gear', sqlType: 'VARCHAR', field: 'gear', source: 'optionalText' },
+    { name: 'rack', sqlType: 'VARCHAR', field: 'rack', source: 'optionalText' },
+    { name: 'service', sqlType: 'VARCHAR', field: 'service', source: 'optionalText' },
+    { name: 'attributes', sqlType: 'JSON', field: 'attributes', source: 'json' },
+    { name: 'resource', sqlType: 'JSON', field: 'resource', source: 'json' },
   ],
   logs: [
-    { name: 'time', sqlType: 'TIMESTAMP', value: (r) => timestamp(r.timeUs) },
-    { name: 'level', sqlType: 'VARCHAR', value: (r) => r.level },
-    { name: 'severity', sqlType: 'INTEGER', value: (r) => r.severity },
-    { name: 'message', sqlType: 'VARCHAR', value: (r) => r.message },
-    { name: 'scenario', sqlType: 'VARCHAR', value: (r) => text(r.scenario) },
-    { name: 'gear', sqlType: 'VARCHAR', value: (r) => text(r.gear) },
-    { name: 'rack', sqlType: 'VARCHAR', value: (r) => text(r.rack) },
-    { name: 'service', sqlType: 'VARCHAR', value: (r) => text(r.service) },
-    { name: 'trace_id', sqlType: 'VARCHAR', value: (r) => text(r.traceId) },
-    { name: 'span_id', sqlType: 'VARCHAR', value: (r) => text(r.spanId) },
-    { name: 'attributes', sqlType: 'JSON', value: (r) => json(r.attributes) },
+    { name: 'time', sqlType: 'TIMESTAMP', field: 'timeUs', source: 'time' },
+    { name: 'level', sqlType: 'VARCHAR', field: 'level', source: 'text' },
+    { name: 'severity', sqlType: 'INTEGER', field: 'severity', source: 'number' },
+    { name: 'message', sqlType: 'VARCHAR', field: 'message', source: 'text' },
+    { name: 'scenario', sqlType: 'VARCHAR', field: 'scenario', source: 'optionalText' },
+    { name: 'gear', sqlType: 'VARCHAR', field: 'gear', source: 'optionalText' },
+    { name: 'rack', sqlType: 'VARCHAR', field: 'rack', source: 'optionalText' },
+    { name: 'service', sqlType: 'VARCHAR', field: 'service', source: 'optionalText' },
+    { name: 'trace_id', sqlType: 'VARCHAR', field: 'traceId', source: 'optionalText' },
+    { name: 'span_id', sqlType: 'VARCHAR', field: 'spanId', source: 'optionalText' },
+    { name: 'attributes', sqlType: 'JSON', field: 'attributes', source: 'json' },
   ],
   metrics: [
-    { name: 'time', sqlType: 'TIMESTAMP', value: (r) => timestamp(r.timeUs) },
-    { name: 'name', sqlType: 'VARCHAR', value: (r) => r.name },
-    { name: 'kind', sqlType: 'VARCHAR', value: (r) => r.kind },
-    { name: 'unit', sqlType: 'VARCHAR', value: (r) => text(r.unit) },
-    { name: 'value', sqlType: 'DOUBLE', value: (r) => r.value },
-    { name: 'count', sqlType: 'BIGINT', value: (r) => (r.count === undefined ? null : BigInt(Math.trunc(r.count))) },
-    { name: 'sum', sqlType: 'DOUBLE', value: (r) => optionalNumber(r.sum) },
-    { name: 'min', sqlType: 'DOUBLE', value: (r) => optionalNumber(r.min) },
-    { name: 'max', sqlType: 'DOUBLE', value: (r) => optionalNumber(r.max) },
-    { name: 'bounds', sqlType: 'DOUBLE[]', value: (r) => doubleList(r.bounds) },
-    { name: 'bucket_counts', sqlType: 'BIGINT[]', value: (r) => bigintList(r.bucketCounts) },
-    { name: 'scenario', sqlType: 'VARCHAR', value: (r) => text(r.scenario) },
-    { name: 'gear', sqlType: 'VARCHAR', value: (r) => text(r.gear) },
-    { name: 'rack', sqlType: 'VARCHAR', value: (r) => text(r.rack) },
-    { name: 'service', sqlType: 'VARCHAR', value: (r) => text(r.service) },
-    { name: 'attributes', sqlType: 'JSON', value: (r) => json(r.attributes) },
+    { name: 'time', sqlType: 'TIMESTAMP', field: 'timeUs', source: 'time' },
+    { name: 'name', sqlType: 'VARCHAR', field: 'name', source: 'text' },
+    { name: 'kind', sqlType: 'VARCHAR', field: 'kind', source: 'text' },
+    { name: 'unit', sqlType: 'VARCHAR', field: 'unit', source: 'optionalText' },
+    { name: 'value', sqlType: 'DOUBLE', field: 'value', source: 'number' },
+    { name: 'count', sqlType: 'BIGINT', field: 'count', source: 'optionalNumber' },
+    { name: 'sum', sqlType: 'DOUBLE', field: 'sum', source: 'optionalNumber' },
+    { name: 'min', sqlType: 'DOUBLE', field: 'min', source: 'optionalNumber' },
+    { name: 'max', sqlType: 'DOUBLE', field: 'max', source: 'optionalNumber' },
+    { name: 'bounds', sqlType: 'DOUBLE[]', field: 'bounds', source: 'numberList' },
+    { name: 'bucket_counts', sqlType: 'BIGINT[]', field: 'bucketCounts', source: 'numberList' },
+    { name: 'scenario', sqlType: 'VARCHAR', field: 'scenario', source: 'optionalText' },
+    { name: 'gear', sqlType: 'VARCHAR', field: 'gear', source: 'optionalText' },
+    { name: 'rack', sqlType: 'VARCHAR', field: 'rack', source: 'optionalText' },
+    { name: 'service', sqlType: 'VARCHAR', field: 'service', source: 'optionalText' },
+    { name: 'attributes', sqlType: 'JSON', field: 'attributes', source: 'json' },
   ],
   messages: [
-    { name: 'time', sqlType: 'TIMESTAMP', value: (r) => timestamp(r.timeUs) },
-    { name: 'scenario', sqlType: 'VARCHAR', value: (r) => text(r.scenario) },
-    { name: 'gear', sqlType: 'VARCHAR', value: (r) => text(r.gear) },
-    { name: 'rack', sqlType: 'VARCHAR', value: (r) => text(r.rack) },
-    { name: 'subject', sqlType: 'VARCHAR', value: (r) => r.subject },
-    { name: 'message_id', sqlType: 'VARCHAR', value: (r) => text(r.messageId) },
-    { name: 'size', sqlType: 'INTEGER', value: (r) => r.size },
-    { name: 'latency_ms', sqlType: 'DOUBLE', value: (r) => r.latencyMs },
-    { name: 'mti', sqlType: 'VARCHAR', value: (r) => text(r.mti) },
-    { name: 'response_code', sqlType: 'VARCHAR', value: (r) => text(r.responseCode) },
-    { name: 'status', sqlType: 'VARCHAR', value: (r) => r.status },
-    { name: 'trace_id', sqlType: 'VARCHAR', value: (r) => text(r.traceId) },
+    { name: 'time', sqlType: 'TIMESTAMP', field: 'timeUs', source: 'time' },
+    { name: 'scenario', sqlType: 'VARCHAR', field: 'scenario', source: 'optionalText' },
+    { name: 'gear', sqlType: 'VARCHAR', field: 'gear', source: 'optionalText' },
+    { name: 'rack', sqlType: 'VARCHAR', field: 'rack', source: 'optionalText' },
+    { name: 'subject', sqlType: 'VARCHAR', field: 'subject', source: 'text' },
+    { name: 'message_id', sqlType: 'VARCHAR', field: 'messageId', source: 'optionalText' },
+    { name: 'size', sqlType: 'INTEGER', field: 'size', source: 'number' },
+    { name: 'latency_ms', sqlType: 'DOUBLE', field: 'latencyMs', source: 'number' },
+    { name: 'mti', sqlType: 'VARCHAR', field: 'mti', source: 'optionalText' },
+    { name: 'response_code', sqlType: 'VARCHAR', field: 'responseCode', source: 'optionalText' },
+    { name: 'status', sqlType: 'VARCHAR', field: 'status', source: 'text' },
+    { name: 'trace_id', sqlType: 'VARCHAR', field: 'traceId', source: 'optionalText' },
   ],
 };
 

@@ -1,8 +1,8 @@
 /**
  * TelemetryWriter: the store's only writer. It owns one DuckDB file (`telemetry.duckdb`) and the
  * Parquet tree beside it:
- *   - `append` buffers records in memory (cheap, synchronous);
- *   - `flush` turns the buffers into data chunks and appends them with the DuckDB appender in one
+ *   - `append` and `appendBatch` buffer records in memory, column by column (columnar.ts);
+ *   - `flush` turns the buffers into data chunks (chunks.ts) and appends them with the appender in one
  *     transaction; DuckDB writes and fsyncs its WAL at commit, so when it resolves the rows are
  *     durable, which is when the sink may ack. The WAL is folded into the file by a CHECKPOINT at most
  *     every `checkpointIntervalMs` (and before a roll, a snapshot and close);
@@ -14,21 +14,15 @@
  * and never ack anything itself.
  */
 import { mkdirSync, renameSync, rmSync } from 'node:fs';
-import {
-  type DuckDBAppender,
-  type DuckDBConnection,
-  DuckDBDataChunk,
-  DuckDBInstance,
-  DuckDBTimestampValue,
-  type DuckDBType,
-  type DuckDBValue,
-} from '@duckdb/node-api';
+import { type DuckDBAppender, type DuckDBConnection, DuckDBInstance, DuckDBTimestampValue, type DuckDBType } from '@duckdb/node-api';
 import { RigError } from '../../errors/index.ts';
+import { type ColumnarRecords, type ColumnBatch, checkColumns, toColumns } from '../columnar.ts';
 import { type RecordBySignal, SIGNALS, type Signal, type TelemetryBatch } from '../records.ts';
+import { dataChunks } from './chunks.ts';
 import { ensureSchemaFiles, recoverInterruptedRolls, rollFinishedHours, type RollResult } from './parquet.ts';
 import { sqlString, type TelemetryPaths, telemetryPaths } from './paths.ts';
 import { applyRetention, type RetentionResult } from './retention.ts';
-import { BATCH_ID_RETENTION_HOURS, COLUMNS, CREATE_BATCHES_SQL, CREATE_ROLLS_SQL, createTableSql, liveTable } from './schema.ts';
+import { BATCH_ID_RETENTION_HOURS, COLUMNS, type Column, CREATE_BATCHES_SQL, CREATE_ROLLS_SQL, createTableSql, liveTable } from './schema.ts';
 import { SerialLane } from './serial.ts';
 import { createViewsSql } from './views.ts';
 
@@ -60,19 +54,17 @@ export function batchId(batch: Pick<TelemetryBatch, 'producer' | 'seq'>): string
   return `${batch.producer}:${batch.seq}`;
 }
 
-const ROWS_PER_CHUNK = 2048; // DuckDB's vector size: one data chunk holds at most this many rows.
-
 interface SignalSink {
   appender: DuckDBAppender;
   types: DuckDBType[];
-  pending: unknown[];
+  pending: ColumnarRecords[];
 }
 
 export class TelemetryWriter {
   readonly paths: TelemetryPaths;
   private readonly lane = new SerialLane();
   private closed = false;
-  private pendingBatches: TelemetryBatch[] = [];
+  private pendingBatches: ColumnBatch[] = [];
   private lastCheckpointMs = Date.now();
 
   private constructor(
@@ -124,24 +116,29 @@ export class TelemetryWriter {
   /** Buffer records; nothing is durable until `flush` resolves. */
   append<S extends Signal>(signal: S, records: readonly RecordBySignal[S][]): void {
     if (this.closed) throw new RigError('TELEMETRY_STORE_CLOSED', 'the telemetry writer is closed');
-    const pending = this.sinks[signal].pending;
-    for (const record of records) pending.push(record);
+    if (records.length === 0) return;
+    this.sinks[signal].pending.push(checkedColumns(signal, records));
   }
 
   /**
    * Buffer a bus batch. Its rows and its id commit together in the next flush; a batch whose id is
    * already stored (a redelivery) is skipped then, so each batch lands exactly once.
    */
-  appendBatch(batch: TelemetryBatch): void {
+  appendBatch(batch: ColumnBatch | TelemetryBatch): void {
     if (this.closed) throw new RigError('TELEMETRY_STORE_CLOSED', 'the telemetry writer is closed');
-    this.pendingBatches.push(batch);
+    if ('records' in batch) {
+      const { producer, seq } = batch;
+      this.pendingBatches.push({ producer, seq, ...checkedColumns(batch.signal, batch.records) });
+    } else {
+      this.pendingBatches.push(batch);
+    }
   }
 
   /** Rows buffered and not yet flushed. */
   get pendingRows(): number {
     let total = 0;
-    for (const signal of SIGNALS) total += this.sinks[signal].pending.length;
-    for (const batch of this.pendingBatches) total += batch.records.length;
+    for (const signal of SIGNALS) for (const records of this.sinks[signal].pending) total += records.rows;
+    for (const batch of this.pendingBatches) total += batch.rows;
     return total;
   }
 
@@ -244,12 +241,9 @@ export class TelemetryWriter {
   private async flushNow(): Promise<DurableMark> {
     const bySignal = { spans: 0, logs: 0, metrics: 0, messages: 0 } as Record<Signal, number>;
     const { fresh, duplicates } = await this.takeFreshBatches();
-    for (const batch of fresh) {
-      const pending = this.sinks[batch.signal].pending;
-      for (const record of batch.records) pending.push(record);
-    }
+    for (const batch of fresh) this.sinks[batch.signal].pending.push(batch);
     let rows = 0;
-    for (const signal of SIGNALS) rows += this.sinks[signal].pending.length;
+    for (const signal of SIGNALS) for (const records of this.sinks[signal].pending) rows += records.rows;
     if (rows === 0 && fresh.length === 0) return { rows, bySignal, duplicateBatches: duplicates };
     // One transaction: the appenders join it, so rows and batch ids commit (or roll back) together.
     await this.connection.run('BEGIN TRANSACTION');
@@ -257,11 +251,14 @@ export class TelemetryWriter {
       for (const signal of SIGNALS) {
         const sink = this.sinks[signal];
         if (sink.pending.length === 0) continue;
-        const records = sink.pending;
+        const pending = sink.pending;
         sink.pending = [];
-        appendRecords(sink, COLUMNS[signal] as ColumnList, records);
+        const columns = COLUMNS[signal] as Column<unknown>[];
+        for (const records of pending) {
+          for (const chunk of dataChunks(sink.types, columns, records)) sink.appender.appendDataChunk(chunk);
+          bySignal[signal] += records.rows;
+        }
         sink.appender.flushSync();
-        bySignal[signal] = records.length;
       }
       if (fresh.length > 0) {
         const now = new DuckDBTimestampValue(BigInt(Date.now()) * 1000n);
@@ -287,7 +284,7 @@ export class TelemetryWriter {
   }
 
   /** Pending batches minus those already stored or repeated within the pending list. */
-  private async takeFreshBatches(): Promise<{ fresh: TelemetryBatch[]; duplicates: number }> {
+  private async takeFreshBatches(): Promise<{ fresh: ColumnBatch[]; duplicates: number }> {
     if (this.pendingBatches.length === 0) return { fresh: [], duplicates: 0 };
     const batches = this.pendingBatches;
     this.pendingBatches = [];
@@ -298,7 +295,7 @@ export class TelemetryWriter {
       const found = await this.connection.runAndReadAll(`SELECT id FROM telemetry_batches WHERE id IN (${list})`);
       for (const [id] of found.getRowsJS()) stored.add(String(id));
     }
-    const fresh: TelemetryBatch[] = [];
+    const fresh: ColumnBatch[] = [];
     for (const batch of batches) {
       const id = batchId(batch);
       if (stored.has(id)) continue;
@@ -318,21 +315,11 @@ export class TelemetryWriter {
   }
 }
 
-type ColumnList = { value: (record: unknown) => DuckDBValue }[];
-
-/** Fill data chunks column by column (fewer native calls than appending value by value). */
-function appendRecords(sink: SignalSink, columns: ColumnList, records: unknown[]): void {
-  for (let offset = 0; offset < records.length; offset += ROWS_PER_CHUNK) {
-    const count = Math.min(ROWS_PER_CHUNK, records.length - offset);
-    const values: DuckDBValue[][] = columns.map(() => new Array<DuckDBValue>(count));
-    for (let row = 0; row < count; row++) {
-      const record = records[offset + row];
-      for (let c = 0; c < columns.length; c++) (values[c] as DuckDBValue[])[row] = (columns[c] as ColumnList[number]).value(record);
-    }
-    const chunk = DuckDBDataChunk.create(sink.types, count);
-    chunk.setColumns(values);
-    sink.appender.appendDataChunk(chunk);
-  }
+/** Records → columns, refusing what the store could not take (a time that is not a number, say). */
+function checkedColumns<S extends Signal>(signal: S, records: readonly RecordBySignal[S][]): ColumnarRecords<S> {
+  const columnar = toColumns(signal, records);
+  checkColumns(signal, columnar.rows, columnar.columns, (problem) => new RigError('TELEMETRY_RECORDS_INVALID', `${signal} records: ${problem}`));
+  return columnar;
 }
 
 function errorText(error: unknown): string {
