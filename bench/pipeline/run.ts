@@ -9,9 +9,11 @@
  * Ratios: fluxrig / raw 3 relays is fluxrig's overhead (envelopes, CBOR, dedup keys, ack-after-emit);
  * fluxrig / raw 1 hop is against the issue's "raw NATS" baseline (the pipeline does 4 JetStream hops).
  *
- *   node --import tsx bench/pipeline/run.ts [--messages 10000] [--window 256]
+ *   node --import tsx bench/pipeline/run.ts [--messages 10000] [--window 256] [--only fluxrig]
+ *
+ * `--only fluxrig` skips the raw baselines (no ratios): for profiling the rack with `node --cpu-prof`.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
@@ -31,7 +33,31 @@ function arg(name: string, fallback: number): number {
 }
 const MESSAGES = arg('messages', 10_000);
 const WINDOW = arg('window', 256);
+const ONLY = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 const payload = { mti: '0200', fields: { 2: '4111111111111111', 3: '000000', 4: '000000001000', 11: '000001', 41: 'TERM0001' } };
+
+/** CPU seconds used so far by this process and by the nats-server (utime + stime from /proc). */
+function cpuSeconds(natsPid: number): { node: number; nats: number } {
+  const usage = process.cpuUsage();
+  const fields = readFileSync(`/proc/${natsPid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
+  return { node: (usage.user + usage.system) / 1e6, nats: ticks / 100 };
+}
+
+/** Rate and CPU cost per message of one case (CPU time is less disturbed by a busy machine than wall time). */
+interface CaseResult {
+  rate: number;
+  nodeUsPerMsg: number;
+  natsUsPerMsg: number;
+}
+
+function measured(seconds: number, before: { node: number; nats: number }, after: { node: number; nats: number }): CaseResult {
+  return {
+    rate: MESSAGES / seconds,
+    nodeUsPerMsg: ((after.node - before.node) * 1e6) / MESSAGES,
+    natsUsPerMsg: ((after.nats - before.nats) * 1e6) / MESSAGES,
+  };
+}
 
 /** Publishes `count` items with at most `window` acks outstanding. */
 async function publishWindowed(count: number, publish: (n: number) => Promise<unknown>): Promise<void> {
@@ -42,7 +68,7 @@ async function publishWindowed(count: number, publish: (n: number) => Promise<un
   await Promise.all(lanes);
 }
 
-async function rawCase(url: string, relays: number): Promise<number> {
+async function rawCase(url: string, natsPid: number, relays: number): Promise<CaseResult> {
   const nc = await connect({ servers: url });
   const jsm = await jetstreamManager(nc);
   const js = jetstream(nc);
@@ -69,16 +95,17 @@ async function rawCase(url: string, relays: number): Promise<number> {
       }
     })();
   }
+  const cpuBefore = cpuSeconds(natsPid);
   const started = performance.now();
   await publishWindowed(MESSAGES, (n) => js.publish(`raw${relays}.s0`, body, { msgID: `m${n}` }));
   await finished;
-  const seconds = (performance.now() - started) / 1000;
+  const result = measured((performance.now() - started) / 1000, cpuBefore, cpuSeconds(natsPid));
   for (const stop of stops) stop();
   await nc.close();
-  return MESSAGES / seconds;
+  return result;
 }
 
-async function fluxrigCase(url: string): Promise<number> {
+async function fluxrigCase(url: string, natsPid: number): Promise<CaseResult> {
   const logger = silentLogger();
   const ids = createIdGenerator({ machineId: 1 });
   const mixerBus = await openBus({ servers: url, name: 'bench-mixer', logger });
@@ -116,35 +143,46 @@ async function fluxrigCase(url: string): Promise<number> {
     if (envelope.source.endsWith('/gear/source')) return; // the generator's single tick
     if (++arrived === MESSAGES) done();
   });
+  const idleBefore = cpuSeconds(natsPid);
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  const idleAfter = cpuSeconds(natsPid);
+  process.stdout.write(`  (idle rack: node ${((idleAfter.node - idleBefore.node) * 500).toFixed(0)} ms/s, nats-server ${((idleAfter.nats - idleBefore.nats) * 500).toFixed(0)} ms/s)\n`);
+  const cpuBefore = cpuSeconds(natsPid);
   const started = performance.now();
   await publishWindowed(MESSAGES, (n) =>
     mixerBus.publish(dataSubject('bench', 'w0'), { id: ids.next(), type: 'fluxrig.message', source: 'bench/producer', time: new Date().toISOString(), data: payload, scenario: 'bench', headers: { n: String(n) } }),
   );
   await finished;
-  const seconds = (performance.now() - started) / 1000;
+  const result = measured((performance.now() - started) / 1000, cpuBefore, cpuSeconds(natsPid));
   await counter.stop();
   await rack.stop();
   await mixer.stop();
   await rackBus.close();
   await mixerBus.close();
-  return MESSAGES / seconds;
+  return result;
+}
+
+function row(name: string, result: CaseResult): string {
+  const cpu = `cpu/msg: node ${result.nodeUsPerMsg.toFixed(0).padStart(5)} µs, nats-server ${result.natsUsPerMsg.toFixed(0).padStart(4)} µs`;
+  return `  ${name.padEnd(36)} ${Math.round(result.rate).toString().padStart(8)} msgs/s   ${cpu}\n`;
 }
 
 async function main(): Promise<void> {
   const nats = await startNats({ dataDir: mkdtempSync(join(tmpdir(), 'fluxrig-bench-pipeline-')), ephemeral: true });
   try {
     process.stdout.write(`bench/pipeline: ${MESSAGES} messages, window ${WINDOW}, ${cpus().length} CPUs, load ${loadavg()[0]?.toFixed(2)}\n`);
-    const oneHop = await rawCase(nats.url, 0);
-    const relays = await rawCase(nats.url, 3);
-    const fluxrig = await fluxrigCase(nats.url);
-    const rows: [string, number][] = [
-      ['raw 1 hop (publish → consume)', oneHop],
-      ['raw 3 relays (4 hops)', relays],
-      ['fluxrig: 3 inline gears (4 hops)', fluxrig],
-    ];
-    for (const [name, rate] of rows) process.stdout.write(`  ${name.padEnd(36)} ${Math.round(rate).toString().padStart(8)} msgs/s\n`);
-    process.stdout.write(`  ratio fluxrig / raw 3 relays          ${(fluxrig / relays).toFixed(2)}\n`);
-    process.stdout.write(`  ratio fluxrig / raw 1 hop             ${(fluxrig / oneHop).toFixed(2)}  (goal >= 0.50)\n`);
+    if (ONLY === 'fluxrig') {
+      process.stdout.write(row('fluxrig: 3 inline gears (4 hops)', await fluxrigCase(nats.url, nats.pid)));
+      return;
+    }
+    const oneHop = await rawCase(nats.url, nats.pid, 0);
+    const relays = await rawCase(nats.url, nats.pid, 3);
+    const fluxrig = await fluxrigCase(nats.url, nats.pid);
+    process.stdout.write(row('raw 1 hop (publish → consume)', oneHop));
+    process.stdout.write(row('raw 3 relays (4 hops)', relays));
+    process.stdout.write(row('fluxrig: 3 inline gears (4 hops)', fluxrig));
+    process.stdout.write(`  ratio fluxrig / raw 3 relays          ${(fluxrig.rate / relays.rate).toFixed(2)}   node cpu/msg ${(fluxrig.nodeUsPerMsg / relays.nodeUsPerMsg).toFixed(2)}x relays\n`);
+    process.stdout.write(`  ratio fluxrig / raw 1 hop             ${(fluxrig.rate / oneHop.rate).toFixed(2)}  (goal >= 0.50)\n`);
   } finally {
     await nats.stop();
   }
