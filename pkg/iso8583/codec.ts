@@ -58,6 +58,11 @@ export function unpackWith(plan: MessagePlan, bytes: Uint8Array, spans: IsoField
   }
   r.pos = bitmapEnd;
   const fields: Record<number, IsoFieldValue> = {};
+  // Claim the highest data element's slot first, so the object's element storage is sized once instead of
+  // growing (and being copied) several times as fields arrive in ascending order. Integer keys enumerate in
+  // ascending order whatever the insertion order, and the placeholder is overwritten by that field's value.
+  const highest = highestBit(words, maps * 2);
+  if (highest > 0) (fields as Record<number, unknown>)[highest] = undefined;
   const codecs = plan.fields;
   for (let i = 0; i < maps * 2; i++) {
     let word = words[i]!;
@@ -74,6 +79,15 @@ export function unpackWith(plan: MessagePlan, bytes: Uint8Array, spans: IsoField
     throw isoError(IsoErrorCode.EXTRA_BYTES, 'message', r.pos, `${end - r.pos} byte(s) left after the last field`);
   }
   return { mti, fields };
+}
+
+/** Number (1-based) of the last set bit in words[0, count), or 0 when none is set. */
+function highestBit(words: Uint32Array, count: number): number {
+  for (let i = count - 1; i >= 0; i--) {
+    const word = words[i]!;
+    if (word !== 0) return i * 32 + Math.clz32(word & -word) + 1;
+  }
+  return 0;
 }
 
 export function packWith(plan: MessagePlan, message: IsoMessage): Uint8Array {
