@@ -16,6 +16,8 @@ import {
 } from '@nats-io/transport-node';
 import { RigError } from '../errors/index.ts';
 import type { Logger } from '../log/index.ts';
+import { Outbox } from './outbox.ts';
+import { PubAcks } from './pub-acks.ts';
 
 /** The logging surface pkg/bus needs; a pino Logger (pkg/log) fits. */
 export type BusLogger = Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
@@ -49,6 +51,12 @@ export interface BusConnection {
   readonly jsm: JetStreamManager;
   readonly log: BusLogger;
   readonly name: string;
+  /** Publishes and acks of one event-loop turn, handed to the client together (outbox.ts). */
+  readonly outbox: Outbox;
+  /** Durable publishes in flight, their stream acks matched on one inbox (pub-acks.ts). */
+  readonly pubAcks: PubAcks;
+  /** Timeout of JetStream API calls and publish acks unless a call says otherwise. */
+  readonly apiTimeoutMs: number;
   /** Drain (flush publishes and acks, end subscriptions) and close. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -146,6 +154,7 @@ export async function connectBus(options: BusConnectionOptions): Promise<BusConn
     });
   }
   const js = jetstream(nc, { timeout: apiTimeout });
+  const outbox = new Outbox();
 
   let closing: Promise<void> | undefined;
   return {
@@ -154,9 +163,13 @@ export async function connectBus(options: BusConnectionOptions): Promise<BusConn
     jsm,
     log,
     name: options.name,
+    outbox,
+    pubAcks: new PubAcks(nc, outbox),
+    apiTimeoutMs: apiTimeout,
     close() {
       closing ??= (async () => {
         if (nc.isClosed()) return;
+        outbox.flush(); // publishes and acks queued in this turn go out with the drain
         try {
           await nc.drain();
         } catch (error) {

@@ -257,7 +257,8 @@ export async function startConsumer(
       }
       return;
     }
-    message.ack();
+    // Handed to the client with the turn's other writes (outbox.ts); the handler has finished.
+    bus.outbox.add(() => message.ack());
     stats.acked++;
   }
 
@@ -342,6 +343,7 @@ export async function startConsumer(
         }
         clearInterval(keepAlive);
         // Acks are buffered writes on the connection: a flush makes sure the server has them.
+        bus.outbox.flush();
         try {
           await bus.nc.flush();
         } catch (error) {

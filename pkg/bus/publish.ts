@@ -4,12 +4,15 @@
  *                    so a retry (ours, or a gear re-emitting after a redelivery) is never a duplicate;
  *   publishFast    — core NATS publish for the hot path where loss on disconnect is acceptable
  *                    (request/reply legs, heartbeats); fire-and-forget, no ack round trip.
- * Both encode with pkg/wire. publishDurable retries a publish whose ack did not come (timeout, or no
- * stream answering while JetStream recovers after a restart) a few times with backoff: safe, because
- * the stream drops the repeat by `Nats-Msg-Id`. The NATS client does not keep publishes made while it
- * is reconnecting, so these retries are what carries a publish across a server restart.
+ * Both encode with pkg/wire. Durable publishes are pipelined: many in flight on the connection, each
+ * ack matched by its reply token (pub-acks.ts), the writes of one event-loop turn sent together
+ * (outbox.ts). publishDurable retries a publish whose ack did not come (timeout, or no stream
+ * answering while JetStream recovers after a restart) a few times with backoff: safe, because the
+ * stream drops the repeat by `Nats-Msg-Id`. These retries are what carries a publish across a server
+ * restart.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { PubHeaders } from '@nats-io/jetstream';
 import { headers as natsHeaders } from '@nats-io/transport-node';
 import { encodeEnvelope } from '../wire/codec.ts';
 import type { Envelope } from '../wire/envelope.ts';
@@ -70,22 +73,17 @@ export async function publishBytesDurable(
       hint: 'use publishFast (heartbeats) or request (commands) on control subjects',
     });
   }
-  let hdrs: ReturnType<typeof natsHeaders> | undefined;
+  const headers = natsHeaders();
   if (options.headers) {
-    hdrs = natsHeaders();
-    for (const [name, value] of Object.entries(options.headers)) hdrs.set(name, value);
+    for (const [name, value] of Object.entries(options.headers)) headers.set(name, value);
   }
-  const publishOptions = {
-    msgID: msgId,
-    ...(options.timeoutMs === undefined ? {} : { timeout: options.timeoutMs }),
-    ...(hdrs ? { headers: hdrs } : {}),
-    ...(options.expectStream ? { expect: { streamName: options.expectStream } } : {}),
-  };
+  headers.set(PubHeaders.MsgIdHdr, msgId);
+  if (options.expectStream) headers.set(PubHeaders.ExpectedStreamHdr, options.expectStream);
+  const timeoutMs = options.timeoutMs ?? bus.apiTimeoutMs;
   const retries = options.retries ?? 4;
   for (let attempt = 0; ; attempt++) {
     try {
-      const ack = await bus.js.publish(subject, bytes, publishOptions);
-      return { stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate };
+      return await bus.pubAcks.publish(subject, bytes, headers, timeoutMs);
     } catch (cause) {
       const error = translateNatsError(cause, { operation: 'publish', subject, timeoutMs: options.timeoutMs });
       const transient = error.code === 'BUS_TIMEOUT' || error.code === 'BUS_NO_STREAM';
