@@ -77,7 +77,12 @@ export interface KvBucket<T> {
   /** Writes `value`; with `expectRevision`, only if the key is still at that revision (0 = must not exist). */
   put(key: string, value: T, options?: { expectRevision?: number }): Promise<number>;
   delete(key: string): Promise<void>;
+  /** The keys that exist now (deleted ones excluded), sorted; `filter` may use `*` and `>` tokens. */
   keys(filter?: string): Promise<string[]>;
+  /** The current records of the keys `keys(filter)` lists, in the same order. */
+  entries(filter?: string): Promise<KvRecord<T>[]>;
+  /** Resolves when the bucket's stream answers (a readiness probe: creates nothing on the server). */
+  reachable(): Promise<void>;
   /** Current values of the matching keys first (`initial: true`), then every change. */
   watch(options?: { key?: string; updatesOnly?: boolean }): Promise<KvWatch<T>>;
 }
@@ -114,6 +119,34 @@ function decodeEntry<T>(bucket: string, entry: KvEntry): T {
 function wrap<T>(bus: BusConnection, bucket: string, kv: KV): KvBucket<T> {
   const fail = (cause: unknown, key?: string) =>
     translateNatsError(cause, { operation: 'kv', subject: key === undefined ? bucket : `${bucket}/${key}` });
+
+  // Not the client's kv.keys(): that creates an ordered consumer per call, and the mixer lists keys on
+  // every status request; under polling those consumers pile up until the server's per-stream limit
+  // (1,000 by default) refuses new ones. The stream's subject index and direct gets need no consumer.
+  const liveEntries = async (filter: string): Promise<KvEntry[]> => {
+    checkKey(bucket, filter, FILTER_PATTERN);
+    const prefix = `$KV.${bucket}.`;
+    let subjects: string[];
+    try {
+      const info = await bus.jsm.streams.info(`KV_${bucket}`, { subjects_filter: `${prefix}${filter}` });
+      subjects = Object.keys(info.state.subjects ?? {});
+    } catch (cause) {
+      throw fail(cause);
+    }
+    const entries = await Promise.all(
+      subjects.map(async (subject) => {
+        const key = subject.slice(prefix.length);
+        try {
+          return await kv.get(key);
+        } catch (cause) {
+          throw fail(cause, key);
+        }
+      }),
+    );
+    // A subject whose last entry is a delete or purge marker is a key that no longer exists.
+    return entries.filter((entry): entry is KvEntry => entry !== null && entry.operation === 'PUT').sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  };
+
   return {
     name: bucket,
 
@@ -160,14 +193,19 @@ function wrap<T>(bus: BusConnection, bucket: string, kv: KV): KvBucket<T> {
     },
 
     async keys(filter = '>') {
-      checkKey(bucket, filter, FILTER_PATTERN);
-      const keys: string[] = [];
+      return (await liveEntries(filter)).map((entry) => entry.key);
+    },
+
+    async entries(filter = '>') {
+      return (await liveEntries(filter)).map((entry) => ({ key: entry.key, value: decodeEntry<T>(bucket, entry), revision: entry.revision, created: entry.created }));
+    },
+
+    async reachable() {
       try {
-        for await (const key of await kv.keys(filter)) keys.push(key);
+        await bus.jsm.streams.info(`KV_${bucket}`);
       } catch (cause) {
         throw fail(cause);
       }
-      return keys.sort();
     },
 
     async watch(options = {}) {

@@ -24,11 +24,7 @@ export async function openKvStore(bus: Bus): Promise<MixerStore> {
   const scenarios = desired as KvBucket<ScenarioRecord>;
   const assignments = desired as KvBucket<DesiredState>;
 
-  const valuesOf = async <T>(bucket: KvBucket<T>, filter: string): Promise<T[]> => {
-    const keys = await bucket.keys(filter);
-    const records = await Promise.all(keys.map((key) => bucket.get(key)));
-    return records.flatMap((record) => (record ? [record.value] : []));
-  };
+  const valuesOf = async <T>(bucket: KvBucket<T>, filter: string): Promise<T[]> => (await bucket.entries(filter)).map((record) => record.value);
 
   return {
     listScenarios: () => valuesOf(scenarios, `${SCENARIO_PREFIX}>`),
@@ -50,7 +46,7 @@ export async function openKvStore(bus: Bus): Promise<MixerStore> {
       };
     },
     async ready() {
-      await racks.keys('>');
+      await racks.reachable();
       return true;
     },
   };

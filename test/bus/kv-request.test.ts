@@ -125,9 +125,23 @@ describe('KV buckets', () => {
     await bucket.put('racks.r2', 2);
     await bucket.put('racks.r1', 1);
     await bucket.put('x', 0);
-    assert.deepEqual(await bucket.keys('racks.*'), ['racks.r1', 'racks.r2']);
+    await bucket.put('racks.r3', 3);
+    await bucket.delete('racks.r3');
+    assert.deepEqual(await bucket.keys('racks.*'), ['racks.r1', 'racks.r2'], 'deleted keys are gone');
+    assert.deepEqual((await bucket.entries('racks.*')).map((e) => [e.key, e.value]), [['racks.r1', 1], ['racks.r2', 2]]);
+    assert.deepEqual(await bucket.keys('none.>'), []);
+    await assert.rejects(bucket.keys('bad filter'), isRigError('KV_KEY_INVALID'));
     await assert.rejects(bucket.put('has space', 1), isRigError('KV_KEY_INVALID'));
     await assert.rejects(bucket.get('.leading'), isRigError('KV_KEY_INVALID'));
+  });
+
+  test('listing keys and entries and probing readiness create no consumer (the mixer polls them; a consumer per call hit the server limit)', async () => {
+    const spec = bucketSpec();
+    const bucket = await openBucket<number>(bus, spec);
+    await bucket.put('a', 1);
+    for (let i = 0; i < 50; i++) await Promise.all([bucket.keys(), bucket.entries(), bucket.reachable()]);
+    const info = await bus.jsm.streams.info(`KV_${spec.name}`);
+    assert.equal(info.state.consumer_count, 0);
   });
 
   test('opening an existing bucket binds to it and keeps its data', async () => {
