@@ -128,18 +128,30 @@ async function startFlowForKey(options: EventStartOptions): Promise<StartedFlow>
   }
 }
 
+/** An unknown workflow id as a RigError FLOW_NOT_FOUND (exit code 2) naming it; anything else unchanged. */
+export function flowNotFound(workflowId: string, err: unknown): unknown {
+  if (!(err instanceof WorkflowNotFoundError)) return err;
+  return new RigError('FLOW_NOT_FOUND', `no durable flow ${workflowId}`, { where: workflowId, hint: 'see `rig flow list`', exitCode: 2, cause: err });
+}
+
 /** Deliver a signal (e.g. `approve` with a payload, or `reply` with an Envelope) to a running flow. */
 export async function signalFlow(client: Client, workflowId: string, signal: FlowSignal): Promise<void> {
-  await client.workflow.getHandle(workflowId).signal(FLOW_SIGNAL_NAME, signal);
+  await client.workflow.getHandle(workflowId).signal(FLOW_SIGNAL_NAME, signal).catch((err: unknown) => {
+    throw flowNotFound(workflowId, err);
+  });
 }
 
 export async function flowStatus(client: Client, workflowId: string): Promise<FlowStatus> {
-  return client.workflow.getHandle(workflowId).query<FlowStatus>(FLOW_STATUS_QUERY);
+  return client.workflow.getHandle(workflowId).query<FlowStatus>(FLOW_STATUS_QUERY).catch((err: unknown) => {
+    throw flowNotFound(workflowId, err);
+  });
 }
 
 /** Request cancellation: the flow runs its compensations, then ends as cancelled. */
 export async function cancelFlow(client: Client, workflowId: string): Promise<void> {
-  await client.workflow.getHandle(workflowId).cancel();
+  await client.workflow.getHandle(workflowId).cancel().catch((err: unknown) => {
+    throw flowNotFound(workflowId, err);
+  });
 }
 
 /**
@@ -164,7 +176,7 @@ export async function flowResult(client: Client, workflowId: string): Promise<Fl
         throw new RigError('FLOW_CANCELLED', `flow ${workflowId} was cancelled`, { cause: err });
       }
     }
-    throw err;
+    throw flowNotFound(workflowId, err);
   }
 }
 

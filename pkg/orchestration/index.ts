@@ -17,7 +17,7 @@ export {
 } from './bundle.ts';
 export { connectFlowClient } from './client.ts';
 export type { FlowClient } from './client.ts';
-export { cancelFlow, flowResult, flowStatus, listFlows, signalFlow, startFlow, startFlowForEvent } from './flows.ts';
+export { cancelFlow, flowNotFound, flowResult, flowStatus, listFlows, signalFlow, startFlow, startFlowForEvent } from './flows.ts';
 export type { EventStartOptions, FlowSummary, StartFlowOptions, StartedFlow } from './flows.ts';
 export { triggerFlowsFromStream } from './event-trigger.ts';
 export type { StreamTriggerOptions } from './event-trigger.ts';

@@ -106,13 +106,14 @@ async function deploy(scenario: Record<string, unknown>): Promise<void> {
   const put = await cp.api('PUT', `/v1/scenarios/${scenario.id}`, scenario);
   assert.equal(put.status, 200, JSON.stringify(put.body));
   assert.equal((await cp.api('POST', `/v1/scenarios/${scenario.id}/deploy`)).status, 200);
+  // The mixer's status covers the durable flows too: running only once their triggers run on the rack.
   await eventually(async () => {
-    const { body } = await cp.api('GET', `/v1/racks/${rack.id}`);
-    const gears = (body as { scenarios: Record<string, { gears: Record<string, { state: string; error?: string }> }> }).scenarios[scenario.id as string]?.gears ?? {};
-    const flowStates = Object.entries(gears).filter(([key]) => key.startsWith('flow:'));
-    const failed = flowStates.find(([, state]) => state.state === 'failed');
-    if (failed) throw new Error(`${failed[0]}: ${failed[1].error}`);
-    return flowStates.length > 0 && flowStates.every(([, state]) => state.state === 'running') ? true : undefined;
+    const { body } = await cp.api('GET', `/v1/scenarios/${scenario.id}/status`);
+    const status = body as { state: string; flows: { flow: string; rack?: string; state: string; error?: string }[] };
+    const failed = status.flows.find((flow) => flow.state === 'failed');
+    if (failed) throw new Error(`flow ${failed.flow}: ${failed.error}`);
+    assert.ok(status.flows.length > 0, 'the status lists the scenario\'s durable flows');
+    return status.state === 'running' && status.flows.every((flow) => flow.rack === rack.id) ? true : undefined;
   }, 60_000, `flows of ${scenario.id} running`);
 }
 

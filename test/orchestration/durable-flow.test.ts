@@ -331,4 +331,19 @@ describe('durable flow', () => {
     assert.equal(err.code, 'FLOW_CANCELLED');
     assert.deepEqual(labelsFor(p), ['hold', 'release']);
   });
+
+  it('answers an unknown flow id with FLOW_NOT_FOUND naming it, for status, signal, cancel and result', async () => {
+    const id = unique('no-such-flow');
+    const calls: [string, () => Promise<unknown>][] = [
+      ['status', () => flowStatus(h.flows.client, id)],
+      ['signal', () => signalFlow(h.flows.client, id, { name: 'approve' })],
+      ['cancel', () => cancelFlow(h.flows.client, id)],
+      ['result', () => flowResult(h.flows.client, id)],
+    ];
+    for (const [name, call] of calls) {
+      const err = await call().then(() => assert.fail(`${name} of an unknown flow resolved`), (e: unknown) => e);
+      assert.ok(isRigError(err), `${name}: expected a RigError, got ${String(err)}`);
+      assert.deepEqual([err.code, err.where, err.exitCode], ['FLOW_NOT_FOUND', id, 2], name);
+    }
+  });
 });

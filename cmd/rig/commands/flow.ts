@@ -145,16 +145,13 @@ async function show(workflowId: string, command: Command): Promise<void> {
 }
 
 export async function describeFlow(flows: FlowClient, workflowId: string): Promise<FlowView> {
-  const { flowResult, flowStatus } = await import('../../../pkg/orchestration/index.ts');
-  let description: Awaited<ReturnType<ReturnType<FlowClient['client']['workflow']['getHandle']>['describe']>>;
-  try {
-    description = await flows.client.workflow.getHandle(workflowId).describe();
-  } catch (error) {
-    if ((error as Error).name === 'WorkflowNotFoundError') {
-      throw new RigError('FLOW_NOT_FOUND', `no durable flow ${workflowId}`, { where: workflowId, hint: 'see `rig flow list`', exitCode: 2, cause: error });
-    }
-    throw error;
-  }
+  const { flowNotFound, flowResult, flowStatus } = await import('../../../pkg/orchestration/index.ts');
+  const description = await flows.client.workflow
+    .getHandle(workflowId)
+    .describe()
+    .catch((error: unknown) => {
+      throw flowNotFound(workflowId, error);
+    });
   const view: FlowView = {
     workflowId,
     flow: description.memo?.flow as string | undefined,
