@@ -1,8 +1,9 @@
 /**
  * TelemetryWriter: the store's only writer. It owns one DuckDB file (`telemetry.duckdb`) and the
  * Parquet tree beside it:
- *   - `append` and `appendBatch` buffer records in memory, column by column (columnar.ts);
- *   - `flush` turns the buffers into data chunks (chunks.ts) and appends them with the appender in one
+ *   - `append` and `appendBatch` turn records into DuckDB data chunks at once (chunks.ts) and buffer
+ *     them: that work then runs while an earlier flush's commit is busy in DuckDB's own threads;
+ *   - `flush` appends the buffered chunks with the DuckDB appender in one
  *     transaction; DuckDB writes and fsyncs its WAL at commit, so when it resolves the rows are
  *     durable, which is when the sink may ack. The WAL is folded into the file by a CHECKPOINT at most
  *     every `checkpointIntervalMs` (and before a roll, a snapshot and close);
@@ -14,7 +15,14 @@
  * and never ack anything itself.
  */
 import { mkdirSync, renameSync, rmSync } from 'node:fs';
-import { type DuckDBAppender, type DuckDBConnection, DuckDBInstance, DuckDBTimestampValue, type DuckDBType } from '@duckdb/node-api';
+import {
+  type DuckDBAppender,
+  type DuckDBConnection,
+  type DuckDBDataChunk,
+  DuckDBInstance,
+  DuckDBTimestampValue,
+  type DuckDBType,
+} from '@duckdb/node-api';
 import { RigError } from '../../errors/index.ts';
 import { type ColumnarRecords, type ColumnBatch, checkColumns, toColumns } from '../columnar.ts';
 import { type RecordBySignal, SIGNALS, type Signal, type TelemetryBatch } from '../records.ts';
@@ -57,14 +65,27 @@ export function batchId(batch: Pick<TelemetryBatch, 'producer' | 'seq'>): string
 interface SignalSink {
   appender: DuckDBAppender;
   types: DuckDBType[];
-  pending: ColumnarRecords[];
+  columns: Column<unknown>[];
+  pending: PendingRows[];
+}
+
+/** Records made into data chunks, waiting for a flush. */
+interface PendingRows {
+  signal: Signal;
+  rows: number;
+  chunks: DuckDBDataChunk[];
+}
+
+/** A bus batch's chunks and its dedup id. */
+interface PendingBatch extends PendingRows {
+  id: string;
 }
 
 export class TelemetryWriter {
   readonly paths: TelemetryPaths;
   private readonly lane = new SerialLane();
   private closed = false;
-  private pendingBatches: ColumnBatch[] = [];
+  private pendingBatches: PendingBatch[] = [];
   private lastCheckpointMs = Date.now();
 
   private constructor(
@@ -105,7 +126,7 @@ export class TelemetryWriter {
       const appender = await connection.createAppender(liveTable(signal));
       const types: DuckDBType[] = [];
       for (let i = 0; i < appender.columnCount; i++) types.push(appender.columnType(i));
-      sinks[signal] = { appender, types, pending: [] };
+      sinks[signal] = { appender, types, columns: COLUMNS[signal] as Column<unknown>[], pending: [] };
     }
     const batchIds = await connection.createAppender('telemetry_batches');
     const writer = new TelemetryWriter(instance, connection, sinks, batchIds, options);
@@ -117,7 +138,7 @@ export class TelemetryWriter {
   append<S extends Signal>(signal: S, records: readonly RecordBySignal[S][]): void {
     if (this.closed) throw new RigError('TELEMETRY_STORE_CLOSED', 'the telemetry writer is closed');
     if (records.length === 0) return;
-    this.sinks[signal].pending.push(checkedColumns(signal, records));
+    this.sinks[signal].pending.push(this.chunked(checkedColumns(signal, records)));
   }
 
   /**
@@ -126,18 +147,19 @@ export class TelemetryWriter {
    */
   appendBatch(batch: ColumnBatch | TelemetryBatch): void {
     if (this.closed) throw new RigError('TELEMETRY_STORE_CLOSED', 'the telemetry writer is closed');
-    if ('records' in batch) {
-      const { producer, seq } = batch;
-      this.pendingBatches.push({ producer, seq, ...checkedColumns(batch.signal, batch.records) });
-    } else {
-      this.pendingBatches.push(batch);
-    }
+    const columnar = 'records' in batch ? checkedColumns(batch.signal, batch.records) : batch;
+    this.pendingBatches.push({ id: batchId(batch), ...this.chunked(columnar) });
+  }
+
+  private chunked(records: ColumnarRecords): PendingRows {
+    const sink = this.sinks[records.signal];
+    return { signal: records.signal, rows: records.rows, chunks: [...dataChunks(sink.types, sink.columns, records)] };
   }
 
   /** Rows buffered and not yet flushed. */
   get pendingRows(): number {
     let total = 0;
-    for (const signal of SIGNALS) for (const records of this.sinks[signal].pending) total += records.rows;
+    for (const signal of SIGNALS) for (const pending of this.sinks[signal].pending) total += pending.rows;
     for (const batch of this.pendingBatches) total += batch.rows;
     return total;
   }
@@ -243,7 +265,7 @@ export class TelemetryWriter {
     const { fresh, duplicates } = await this.takeFreshBatches();
     for (const batch of fresh) this.sinks[batch.signal].pending.push(batch);
     let rows = 0;
-    for (const signal of SIGNALS) for (const records of this.sinks[signal].pending) rows += records.rows;
+    for (const signal of SIGNALS) for (const pending of this.sinks[signal].pending) rows += pending.rows;
     if (rows === 0 && fresh.length === 0) return { rows, bySignal, duplicateBatches: duplicates };
     // One transaction: the appenders join it, so rows and batch ids commit (or roll back) together.
     await this.connection.run('BEGIN TRANSACTION');
@@ -253,17 +275,16 @@ export class TelemetryWriter {
         if (sink.pending.length === 0) continue;
         const pending = sink.pending;
         sink.pending = [];
-        const columns = COLUMNS[signal] as Column<unknown>[];
-        for (const records of pending) {
-          for (const chunk of dataChunks(sink.types, columns, records)) sink.appender.appendDataChunk(chunk);
-          bySignal[signal] += records.rows;
+        for (const { rows: count, chunks } of pending) {
+          for (const chunk of chunks) sink.appender.appendDataChunk(chunk);
+          bySignal[signal] += count;
         }
         sink.appender.flushSync();
       }
       if (fresh.length > 0) {
         const now = new DuckDBTimestampValue(BigInt(Date.now()) * 1000n);
         for (const batch of fresh) {
-          this.batchIds.appendVarchar(batchId(batch));
+          this.batchIds.appendVarchar(batch.id);
           this.batchIds.appendTimestamp(now);
           this.batchIds.endRow();
         }
@@ -284,22 +305,21 @@ export class TelemetryWriter {
   }
 
   /** Pending batches minus those already stored or repeated within the pending list. */
-  private async takeFreshBatches(): Promise<{ fresh: ColumnBatch[]; duplicates: number }> {
+  private async takeFreshBatches(): Promise<{ fresh: PendingBatch[]; duplicates: number }> {
     if (this.pendingBatches.length === 0) return { fresh: [], duplicates: 0 };
     const batches = this.pendingBatches;
     this.pendingBatches = [];
     const stored = new Set<string>();
-    const ids = [...new Set(batches.map(batchId))];
+    const ids = [...new Set(batches.map((batch) => batch.id))];
     for (let offset = 0; offset < ids.length; offset += 1000) {
       const list = ids.slice(offset, offset + 1000).map(sqlString).join(', ');
       const found = await this.connection.runAndReadAll(`SELECT id FROM telemetry_batches WHERE id IN (${list})`);
       for (const [id] of found.getRowsJS()) stored.add(String(id));
     }
-    const fresh: ColumnBatch[] = [];
+    const fresh: PendingBatch[] = [];
     for (const batch of batches) {
-      const id = batchId(batch);
-      if (stored.has(id)) continue;
-      stored.add(id);
+      if (stored.has(batch.id)) continue;
+      stored.add(batch.id);
       fresh.push(batch);
     }
     return { fresh, duplicates: batches.length - fresh.length };
