@@ -262,6 +262,19 @@ export async function startConsumer(
     stats.acked++;
   }
 
+  /** One delivery start to finish; one async frame instead of a .catch().finally() chain per message. */
+  async function deliver(message: JsMsg): Promise<void> {
+    try {
+      await handleDelivery(message);
+    } catch (error) {
+      // handleDelivery() handles its own failures; reaching here is a bug: leave the message unacked so
+      // the server redelivers it, and say so loudly.
+      log.error({ durable: spec.durable, err: error }, 'consumer bug: message left unacked');
+    } finally {
+      settle(message);
+    }
+  }
+
   // Keeps running handlers' messages from being redelivered while they work.
   const keepAliveEvery = Math.max(250, Math.floor(options.ackWaitMs / 3));
   const keepAlive = setInterval(() => {
@@ -295,13 +308,7 @@ export async function startConsumer(
       }
       stats.inFlight++;
       running.set(message, Date.now());
-      handleDelivery(message)
-        .catch((error: unknown) => {
-          // handleDelivery() handles its own failures; reaching here is a bug: leave the message unacked so
-          // the server redelivers it, and say so loudly.
-          log.error({ durable: spec.durable, err: error }, 'consumer bug: message left unacked');
-        })
-        .finally(() => settle(message));
+      void deliver(message);
     }
   })();
   loop.catch((error: unknown) => {

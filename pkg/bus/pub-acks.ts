@@ -128,9 +128,10 @@ export class PubAcks {
 
   private sweep(): void {
     const now = Date.now();
-    for (const [token, waiting] of this.waiting) {
+    // forEach, not for-of: no [key, value] array per entry, and thousands may be waiting.
+    this.waiting.forEach((waiting, token) => {
       if (waiting.deadline <= now) this.settle(token)?.reject(new TimeoutError());
-    }
+    });
   }
 
   private failAll(error: Error): void {

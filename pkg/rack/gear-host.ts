@@ -12,7 +12,7 @@
  *   is wired; otherwise the consumer retries with backoff and finally dead-letters it with the reason.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { metrics, context as otelContext, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { type Attributes, metrics, context as otelContext, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Bus, Delivery, RunningConsumer } from '../bus/index.ts';
 import { isRigError } from '../errors/index.ts';
 import { ERROR_PORT, type GearContext, type GearDescriptor, type GearInstance } from '../gear/descriptor.ts';
@@ -75,6 +75,9 @@ function isoSummary(data: unknown): { mti?: string; responseCode?: string } {
   return typeof code === 'string' ? { mti, responseCode: code } : { mti };
 }
 
+/** How a delivery ended, as counted in `fluxrig.gear.messages`. */
+type Outcome = 'ok' | 'error-port' | 'failed';
+
 interface DeliveryScope {
   inputId: string;
   emitted: Map<string, number>;
@@ -90,6 +93,8 @@ export class GearHost {
   private readonly scope = new AsyncLocalStorage<DeliveryScope>();
   private readonly log: Logger;
   private readonly instruments = gearInstruments();
+  /** Metric attributes per input port and outcome, built once: the SDK records them on every message. */
+  private readonly portLabels = new Map<string, { port: Attributes; outcome: Record<Outcome, Attributes> }>();
 
   constructor(private readonly options: GearHostOptions) {
     this.gearId = options.gear.id;
@@ -166,8 +171,8 @@ export class GearHost {
     });
     span.setAttribute(ATTR.port, port);
     const started = performance.now();
-    const labels = { [ATTR.scenario]: this.options.scenario, [ATTR.gear]: this.gearId, [ATTR.port]: port };
-    let outcome = 'ok';
+    const labels = this.labelsOf(port);
+    let outcome: Outcome = 'ok';
     try {
       const routedToError = await otelContext.with(trace.setSpan(otelContext.active(), span), () =>
         this.scope.run({ inputId: envelope.id, emitted: new Map() }, () => this.handle(port, envelope)),
@@ -180,9 +185,20 @@ export class GearHost {
       throw error;
     } finally {
       span.end();
-      this.instruments.handled.add(1, { ...labels, outcome });
-      this.instruments.duration.record(performance.now() - started, labels);
+      this.instruments.handled.add(1, labels.outcome[outcome]);
+      this.instruments.duration.record(performance.now() - started, labels.port);
     }
+  }
+
+  private labelsOf(port: string): { port: Attributes; outcome: Record<Outcome, Attributes> } {
+    let labels = this.portLabels.get(port);
+    if (!labels) {
+      const base = { [ATTR.scenario]: this.options.scenario, [ATTR.gear]: this.gearId, [ATTR.port]: port };
+      const outcome = (name: Outcome) => ({ ...base, outcome: name });
+      labels = { port: base, outcome: { ok: outcome('ok'), 'error-port': outcome('error-port'), failed: outcome('failed') } };
+      this.portLabels.set(port, labels);
+    }
+    return labels;
   }
 
   /** Resolves true when the gear failed and the message went to its error port. */
@@ -220,7 +236,12 @@ export class GearHost {
       base = `${scope.inputId}/${this.gearId}/${port}/${n}`;
     }
     const outgoing: Envelope = { ...envelope, port, gear: this.gearId, scenario: this.options.scenario };
-    this.traceOutgoing(outgoing, wires[0]?.subject as string);
+    const [first] = wires as [WireEnd, ...WireEnd[]];
+    this.traceOutgoing(outgoing, first.subject);
+    if (wires.length === 1) {
+      await this.options.bus.publish(first.subject, outgoing, { msgId: `${base}/${first.wire}` });
+      return;
+    }
     await Promise.all(wires.map((wire) => this.options.bus.publish(wire.subject, outgoing, { msgId: `${base}/${wire.wire}` })));
   }
 
