@@ -3,9 +3,13 @@
  * in for a card issuer in `rig run`'s example switch, in `rig sim issuer` and in tests. Rules are
  * JSONata conditions over the request `{ mti, fields }`, checked in order; the first that holds gives
  * the response code (and optionally a delay, or `respond: false` to stay silent and provoke a timeout).
- * Without a matching rule the answer is `default_code` (00, approved).
+ * A rule with `times: N` applies to the first N requests it matches only, then is passed over: that is
+ * how a test issuer ignores the first reversals and acknowledges a later repeat. Without a matching
+ * rule the answer is `default_code` (00, approved). Every request, answer type by request type (0100 →
+ * 0110, 0400 and its repeat 0401 → 0410), goes through the same rules.
  *
  * Responses echo the fields an acquirer matches on and add DE 38 (approval code) and DE 39.
+ * `onExchange` sees each request with its answer (or none), for tests and the gear's `received` port.
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import jsonata from 'jsonata';
@@ -13,7 +17,7 @@ import { z } from 'zod';
 import { RigError } from '../errors/index.ts';
 import { encodeFrame, FrameDecoder, resolveFraming, type FramingKind } from '../iso8583/framing.ts';
 import { builtinSpec, loadSpec, pack, unpack } from '../iso8583/index.ts';
-import { responseMti } from '../iso8583/match.ts';
+import { isRequestMti, responseMti } from '../iso8583/match.ts';
 import type { IsoMessage, IsoSpec } from '../iso8583/types.ts';
 
 export const issuerRuleSchema = z.strictObject({
@@ -25,6 +29,8 @@ export const issuerRuleSchema = z.strictObject({
   delay_ms: z.number().int().min(0).max(600_000).default(0),
   /** false: do not answer at all (the acquirer side times out). */
   respond: z.boolean().default(true),
+  /** Apply to the first N requests the condition matches only; later ones go on to the next rules. */
+  times: z.number().int().min(1).optional(),
 });
 
 export const issuerConfigSchema = z.strictObject({
@@ -53,6 +59,20 @@ export interface IssuerStats {
   networkMessages: number;
 }
 
+/** One request the simulator received and what it did about it. */
+export interface IssuerExchange {
+  request: IsoMessage;
+  /** The answer, or undefined when a rule said `respond: false`. */
+  response?: IsoMessage;
+  /** How long the answer is held back (rule `delay_ms`). */
+  delayMs: number;
+}
+
+export interface IssuerHooks {
+  /** Called once per request (network management excluded) when its answer is decided. */
+  onExchange?: (exchange: IssuerExchange) => void;
+}
+
 export interface IssuerSimulator {
   readonly port: number;
   readonly stats: IssuerStats;
@@ -63,13 +83,13 @@ export function resolveSpec(nameOrPath: string): IsoSpec {
   return /[/\\.]/.test(nameOrPath) ? loadSpec(nameOrPath) : builtinSpec(nameOrPath);
 }
 
-export async function startIssuer(input: Partial<IssuerConfig> = {}): Promise<IssuerSimulator> {
+export async function startIssuer(input: Partial<IssuerConfig> = {}, hooks: IssuerHooks = {}): Promise<IssuerSimulator> {
   const config = issuerConfigSchema.parse(input);
   const spec = resolveSpec(config.spec);
   const framing = resolveFraming({ kind: config.framing as FramingKind, headerLength: config.header_length });
   const rules = config.rules.map((rule, index) => {
     try {
-      return { ...rule, condition: jsonata(rule.when) };
+      return { ...rule, condition: jsonata(rule.when), matched: 0 };
     } catch (error) {
       throw new RigError('SIM_RULE', `invalid rule condition: ${(error as Error).message}`, { where: `rules[${index}].when`, exitCode: 2 });
     }
@@ -92,6 +112,9 @@ export async function startIssuer(input: Partial<IssuerConfig> = {}): Promise<Is
     stats.requests++;
     for (const rule of rules) {
       if (!(await rule.condition.evaluate(request))) continue;
+      // Counted after the (asynchronous) condition, so requests evaluated side by side never overrun it.
+      if (rule.times !== undefined && rule.matched >= rule.times) continue;
+      rule.matched++;
       if (!rule.respond) {
         stats.silent++;
         return { delayMs: 0 };
@@ -135,7 +158,12 @@ export async function startIssuer(input: Partial<IssuerConfig> = {}): Promise<Is
           stats.malformed++;
           continue; // an issuer ignores what it cannot parse; the acquirer's timeout handles it
         }
+        if (!isRequestMti(request.mti)) {
+          stats.malformed++;
+          continue; // a response (or an MTI with no answer) sent to the issuer: nothing to answer
+        }
         void answer(request).then(({ response, delayMs }) => {
+          if (request.mti[1] !== '8') hooks.onExchange?.({ request, ...(response === undefined ? {} : { response }), delayMs });
           if (!response) return;
           const write = () => {
             if (!socket.destroyed) socket.write(encodeFrame(pack(response, spec), framing, frame.header.length ? Buffer.from(frame.header) : undefined));

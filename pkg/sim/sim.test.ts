@@ -1,7 +1,43 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { after, describe, it } from 'node:test';
+import { encodeFrame, FrameDecoder, resolveFraming } from '../iso8583/framing.ts';
+import { builtinSpec, pack, unpack } from '../iso8583/index.ts';
+import type { IsoMessage } from '../iso8583/types.ts';
 import { percentiles, runAcquirer } from './acquirer.ts';
-import { startIssuer } from './issuer.ts';
+import { type IssuerExchange, startIssuer } from './issuer.ts';
+
+/** One framed connection to the simulator: send messages, read the answers that came back. */
+async function openLink(port: number) {
+  const spec = builtinSpec('iso87ascii');
+  const framing = resolveFraming({ kind: 'binary2' });
+  const socket = connect({ host: '127.0.0.1', port });
+  await once(socket, 'connect');
+  const decoder = new FrameDecoder(framing);
+  const answers: IsoMessage[] = [];
+  socket.on('data', (chunk: Buffer) => {
+    for (const frame of decoder.push(chunk)) answers.push(unpack(frame.message, spec));
+  });
+  return {
+    answers,
+    send: (message: IsoMessage) => socket.write(encodeFrame(pack(message, spec), framing)),
+    close: () => socket.destroy(),
+  };
+}
+
+async function until(condition: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+const reversal = (mti: '0400' | '0401', stan: string): IsoMessage => ({
+  mti,
+  fields: { 2: '4111111111110091', 3: '000000', 4: '000000009191', 7: '1123191500', 11: stan, 32: '123456', 37: `000000${stan}`, 41: 'TERM0001', 90: `0100${stan}1123191500000001234560000000000` },
+});
 
 describe('issuer and acquirer simulators over real TCP', () => {
   it('answers every request once, approving and declining by rule', async () => {
@@ -30,6 +66,51 @@ describe('issuer and acquirer simulators over real TCP', () => {
     const report = await runAcquirer({ port: issuer.port, count: 1, connections: 1, mti: '0100' });
     assert.equal(report.wrongMti, 0);
     assert.deepEqual(report.byResponseCode, { '00': 1 });
+  });
+
+  it('answers a reversal (0400) and its repeats (0401) with 0410, ignoring the first ones while a `times` rule lasts', async () => {
+    const exchanges: IssuerExchange[] = [];
+    const issuer = await startIssuer(
+      { rules: [{ when: 'mti in ["0400", "0401"] and fields."4" = "000000009191"', code: '05', delay_ms: 0, respond: false, times: 2 }] },
+      { onExchange: (exchange) => exchanges.push(exchange) },
+    );
+    const link = await openLink(issuer.port);
+    after(async () => {
+      link.close();
+      await issuer.close();
+    });
+    // One at a time, as a reversal loop sends them: each waits for the simulator's decision.
+    for (const [n, mti] of (['0400', '0401', '0401', '0401'] as const).entries()) {
+      link.send(reversal(mti, '000042'));
+      await until(() => exchanges.length === n + 1, `the decision on message ${n + 1}`);
+    }
+    await until(() => link.answers.length === 2, 'two answers');
+    assert.deepEqual(exchanges.map((e) => [e.request.mti, e.response?.mti ?? 'silent']), [['0400', 'silent'], ['0401', 'silent'], ['0401', '0410'], ['0401', '0410']]);
+    assert.deepEqual(link.answers.map((a) => [a.mti, a.fields[11], a.fields[39]]), [['0410', '000042', '00'], ['0410', '000042', '00']]);
+    assert.equal(issuer.stats.silent, 2);
+  });
+
+  it('never lets requests evaluated side by side overrun a `times` rule', async () => {
+    const issuer = await startIssuer({ rules: [{ when: 'true', code: '05', delay_ms: 0, respond: true, times: 3 }] });
+    after(() => issuer.close());
+    const report = await runAcquirer({ port: issuer.port, count: 40, concurrency: 40, connections: 2, pans: ['4111111111111111'] });
+    assert.deepEqual(report.byResponseCode, { '05': 3, '00': 37 });
+  });
+
+  it('does not answer messages that are not requests', async () => {
+    const exchanges: IssuerExchange[] = [];
+    const issuer = await startIssuer({}, { onExchange: (exchange) => exchanges.push(exchange) });
+    const link = await openLink(issuer.port);
+    after(async () => {
+      link.close();
+      await issuer.close();
+    });
+    link.send({ mti: '0110', fields: { 11: '000001', 39: '00' } });
+    link.send(reversal('0400', '000007'));
+    await until(() => link.answers.length === 1, 'the 0410');
+    assert.equal(link.answers[0]?.mti, '0410');
+    assert.equal(issuer.stats.malformed, 1);
+    assert.deepEqual(exchanges.map((e) => e.request.mti), ['0400']);
   });
 
   it('computes latency percentiles', () => {
