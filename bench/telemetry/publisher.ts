@@ -1,7 +1,8 @@
 /**
  * The producing side of bench/telemetry's pipeline run, in its own process as a rack would be: builds
  * `argv[3]` spans in 500-span batches, prints `ready`, waits for a line on stdin, publishes them all on
- * the bus at `argv[2]` (32 publishes in flight), prints `done`.
+ * the bus at `argv[2]` (32 publishes in flight), prints `done <n> ms cpu` (its CPU time, start-up and
+ * building the spans included).
  */
 import { createInterface } from 'node:readline';
 import { openBus } from '../../pkg/bus/index.ts';
@@ -28,5 +29,6 @@ await Promise.all(
   }),
 );
 await bus.close();
-process.stdout.write('done\n');
+const cpu = process.cpuUsage();
+process.stdout.write(`done ${Math.round((cpu.user + cpu.system) / 1000)} ms cpu\n`);
 process.exit(0);

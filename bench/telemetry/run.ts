@@ -2,7 +2,8 @@
  * bench/telemetry: how fast spans get into the store, and how fast the store answers.
  *
  *   1. baseline: a raw DuckDB appender loop (value by value) into a table of the same columns;
- *   2. TelemetryWriter alone: 500-span batches, durable flush (commit + checkpoint) every 20k rows;
+ *   2. TelemetryWriter alone: 500-span batches as the sink hands them over (columnar, decoded from
+ *      the wire before the clock starts), durable flush (commit + checkpoint) every 20k rows;
  *   3. the pipeline: a producer process (publisher.ts, as a rack) publishes pre-built 500-span batches
  *      on a private nats-server (JetStream, CBOR envelopes) → TelemetrySink → TelemetryWriter in this
  *      process, timed from "go" until every span is durable (committed);
@@ -23,11 +24,13 @@ import { DuckDBInstance, DuckDBTimestampValue } from '@duckdb/node-api';
 import { openBus } from '../../pkg/bus/index.ts';
 import { silentLogger } from '../../pkg/log/index.ts';
 import { startNats } from '../../pkg/supervise/index.ts';
+import { batchEnvelope } from '../../pkg/telemetry/bus-publisher.ts';
 import type { SpanRecord, TelemetryBatch } from '../../pkg/telemetry/records.ts';
-import { TelemetrySink } from '../../pkg/telemetry/sink.ts';
+import { batchFromEnvelope, TelemetrySink } from '../../pkg/telemetry/sink.ts';
 import { TelemetryReader } from '../../pkg/telemetry/store/reader.ts';
 import { createTableSql } from '../../pkg/telemetry/store/schema.ts';
 import { TelemetryWriter } from '../../pkg/telemetry/store/writer.ts';
+import { decodeEnvelope, encodeEnvelope } from '../../pkg/wire/codec.ts';
 import { generateTraffic } from '../../test/telemetry/generate.ts';
 
 const arg = (name: string, fallback: number): number => {
@@ -82,12 +85,13 @@ async function rawAppenderBaseline(): Promise<number> {
 }
 
 async function writerAlone(): Promise<number> {
+  const received = batches.map((batch) => batchFromEnvelope(decodeEnvelope(encodeEnvelope(batchEnvelope(batch, 'bench')))));
   const writer = await TelemetryWriter.open({ dataDir: join(root, 'writer') });
   const started = performance.now();
   let pending = 0;
-  for (const batch of batches) {
+  for (const batch of received) {
     writer.appendBatch(batch);
-    pending += batch.records.length;
+    pending += batch.rows;
     if (pending >= 20_000) {
       await writer.flush();
       pending = 0;
