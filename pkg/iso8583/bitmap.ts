@@ -21,8 +21,8 @@ function reverse(digits: Uint8Array): Uint8Array {
 export const binaryBitmap: BitmapCodec = {
   bytes: 8,
   decode(buf, pos, words, at) {
-    words[at] = buf.readUInt32BE(pos);
-    words[at + 1] = buf.readUInt32BE(pos + 4);
+    words[at] = ((buf[pos]! << 24) | (buf[pos + 1]! << 16) | (buf[pos + 2]! << 8) | buf[pos + 3]!) >>> 0;
+    words[at + 1] = ((buf[pos + 4]! << 24) | (buf[pos + 5]! << 16) | (buf[pos + 6]! << 8) | buf[pos + 7]!) >>> 0;
   },
   encode(words, at, buf, pos) {
     buf.writeUInt32BE(words[at]!, pos);

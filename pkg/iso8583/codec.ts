@@ -5,7 +5,7 @@
  */
 import { setBit } from './bitmap.ts';
 import { IsoErrorCode, isoError } from './errors.ts';
-import { asBuffer, ensure, type Reader, type Writer } from './io.ts';
+import { ensure, type Reader, type Writer } from './io.ts';
 import type { MessagePlan } from './plan.ts';
 import type { IsoFieldSpan, IsoFieldValue, IsoMessage } from './types.ts';
 import { describeValue } from './encoding/text.ts';
@@ -15,9 +15,11 @@ const out: Writer = { buf: Buffer.allocUnsafe(8192), pos: 0 };
 /** Bitmap words scratch for unpack and pack (both synchronous; neither calls the other). */
 const unpackWords = new Uint32Array(6);
 const packWords = new Uint32Array(6);
+/** Data element numbers present in the message being packed, ascending (pack scratch). */
+const packPresent = new Uint8Array(192);
 
 export function unpackWith(plan: MessagePlan, bytes: Uint8Array, spans: IsoFieldSpan[] | null): IsoMessage {
-  const buf = asBuffer(bytes);
+  const buf = bytes;
   const end = buf.length;
   const r: Reader = { buf, pos: 0, spans };
   const mtiBytes = plan.mti.bytes;
@@ -27,7 +29,7 @@ export function unpackWith(plan: MessagePlan, bytes: Uint8Array, spans: IsoField
 
   const bitmap = plan.bitmap;
   const words = unpackWords;
-  words.fill(0);
+  for (let i = 0; i < 6; i++) words[i] = 0;
   let pos = mtiBytes;
   let maps = 0;
   // Primary, then secondary when bit 1 is set, then tertiary when the spec has one and bit 65 is set.
@@ -99,11 +101,13 @@ export function packWith(plan: MessagePlan, message: IsoMessage): Uint8Array {
     throw isoError(IsoErrorCode.BAD_VALUE, 'fields', undefined, `expected an object of fields, got ${describeValue(fields)}`);
   }
   const words = packWords;
-  words.fill(0);
-  let highest = 0;
+  for (let i = 0; i < 6; i++) words[i] = 0;
+  const present = packPresent;
+  let count = 0;
   // Scan every possible data element number rather than enumerating the object's keys: for-in over integer
   // keys costs about a microsecond per message, an indexed probe of all 192 numbers a fraction of that.
-  // Keys that cannot be data element numbers (not an integer 1..192) are never looked at.
+  // Keys that cannot be data element numbers (not an integer 1..192) are never looked at. The numbers found
+  // come out ascending, which is the order they are packed in.
   const codecs = plan.fields;
   for (let n = 1; n <= 192; n++) {
     if (fields[n] === undefined) continue;
@@ -115,8 +119,9 @@ export function packWith(plan: MessagePlan, message: IsoMessage): Uint8Array {
       throw isoError(IsoErrorCode.UNDEFINED_FIELD, `DE ${n}`, undefined, why);
     }
     setBit(words, n);
-    highest = n;
+    present[count++] = n;
   }
+  const highest = count === 0 ? 0 : present[count - 1]!;
   if (highest > 64) words[0] = (words[0]! | 0x80000000) >>> 0;
   if (highest > 128) words[2] = (words[2]! | 0x80000000) >>> 0;
   const maps = highest > 128 ? 3 : highest > 64 ? 2 : 1;
@@ -129,15 +134,9 @@ export function packWith(plan: MessagePlan, message: IsoMessage): Uint8Array {
     plan.bitmap.encode(words, m * 2, w.buf, w.pos);
     w.pos += plan.bitmap.bytes;
   }
-  for (let i = 0; i < maps * 2; i++) {
-    let word = words[i]!;
-    if ((i === 0 || (i === 2 && plan.tertiary)) && (word & 0x80000000) !== 0) word = (word & 0x7fffffff) >>> 0;
-    while (word !== 0) {
-      const lz = Math.clz32(word);
-      word = (word & ~(0x80000000 >>> lz)) >>> 0;
-      const n = i * 32 + lz + 1;
-      codecs[n]!.encode(fields[n], w);
-    }
+  for (let i = 0; i < count; i++) {
+    const n = present[i]!;
+    codecs[n]!.encode(fields[n], w);
   }
   const result = Buffer.allocUnsafe(w.pos);
   w.buf.copy(result, 0, 0, w.pos);

@@ -7,7 +7,8 @@
 import type { IsoFieldSpan } from './types.ts';
 
 export interface Reader {
-  buf: Buffer;
+  /** A plain Uint8Array is enough: the codec reads bytes and never needs Buffer's methods. */
+  buf: Uint8Array;
   pos: number;
   /** When non-null, codecs record where each field sits (unpackDetailed); null on the fast path. */
   spans: IsoFieldSpan[] | null;
@@ -16,10 +17,6 @@ export interface Reader {
 export interface Writer {
   buf: Buffer;
   pos: number;
-}
-
-export function asBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /** Make room for `n` more bytes at w.pos. */

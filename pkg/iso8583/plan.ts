@@ -46,7 +46,7 @@ export interface MessagePlan {
 
 export interface MtiCodec {
   readonly bytes: number;
-  decode(buf: Buffer, pos: number): string;
+  decode(buf: Uint8Array, pos: number): string;
   encode(mti: string, w: Writer): void;
 }
 
@@ -54,7 +54,7 @@ export interface BitmapCodec {
   /** Wire bytes of one 64-bit bitmap. */
   readonly bytes: number;
   /** Read one bitmap at buf[pos] into words[at], words[at + 1]. */
-  decode(buf: Buffer, pos: number, words: Uint32Array, at: number, label: string): void;
+  decode(buf: Uint8Array, pos: number, words: Uint32Array, at: number, label: string): void;
   /** Write words[at], words[at + 1] as one bitmap at buf[pos]. */
   encode(words: Uint32Array, at: number, buf: Buffer, pos: number): void;
 }

@@ -129,9 +129,14 @@ function mtiCodec(encoding: SpecDocument['mti']['encoding']): MtiCodec {
 }
 
 function checkMti(mti: unknown): asserts mti is string {
-  if (typeof mti !== 'string' || !/^[0-9]{4}$/.test(mti)) {
+  if (typeof mti !== 'string' || mti.length !== 4 || !isDigit(mti, 0) || !isDigit(mti, 1) || !isDigit(mti, 2) || !isDigit(mti, 3)) {
     throw isoError(IsoErrorCode.BAD_MTI, 'mti', undefined, 'the MTI must be a string of 4 decimal digits');
   }
+}
+
+function isDigit(text: string, i: number): boolean {
+  const c = text.charCodeAt(i);
+  return c >= 0x30 && c <= 0x39;
 }
 
 function compileSubfields(doc: SubfieldsDoc, parent: FieldContext): SubfieldCodec {

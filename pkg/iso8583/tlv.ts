@@ -7,6 +7,7 @@
  */
 import { CHARSETS, firstBadByte, firstBadChar, showByte } from './charset.ts';
 import { parseHex } from './encoding/binary.ts';
+import { copyBytes } from './encoding/bytes.ts';
 import { EBCDIC_TO_LATIN1, LATIN1_TO_EBCDIC } from './encoding/cp037.ts';
 import { readLatin1, writeLatin1 } from './encoding/latin1.ts';
 import { describeValue } from './encoding/text.ts';
@@ -63,7 +64,7 @@ export function tlvSubfields(doc: TlvSubfieldsDoc, parent: FieldContext): Subfie
   const tagTextCache = new Map<number, string>();
 
   /** Read one tag at pos; returns its text and sets tagEnd/tagConstructed. */
-  function readTag(buf: Buffer, pos: number, end: number): string {
+  function readTag(buf: Uint8Array, pos: number, end: number): string {
     if (berTags) {
       const first = buf[pos]!;
       let p = pos + 1;
@@ -87,7 +88,7 @@ export function tlvSubfields(doc: TlvSubfieldsDoc, parent: FieldContext): Subfie
     return decodeTagText(buf, pos, tagEnd);
   }
 
-  function cachedTagText(buf: Buffer, start: number, end: number): string {
+  function cachedTagText(buf: Uint8Array, start: number, end: number): string {
     let key = end - start;
     for (let i = start; i < end; i++) key = key * 256 + buf[i]!;
     let text = tagTextCache.get(key);
@@ -98,8 +99,8 @@ export function tlvSubfields(doc: TlvSubfieldsDoc, parent: FieldContext): Subfie
     return text;
   }
 
-  function decodeTagText(buf: Buffer, start: number, end: number): string {
-    if (berTags || tagEncoding === 'binary') return buf.toString('hex', start, end).toUpperCase();
+  function decodeTagText(buf: Uint8Array, start: number, end: number): string {
+    if (berTags || tagEncoding === 'binary') return Buffer.from(buf.buffer, buf.byteOffset + start, end - start).toString('hex').toUpperCase();
     let text = '';
     for (let i = start; i < end; i++) {
       const c = tagEncoding === 'ebcdic' ? EBCDIC_TO_LATIN1[buf[i]!]! : buf[i]!;
@@ -113,7 +114,7 @@ export function tlvSubfields(doc: TlvSubfieldsDoc, parent: FieldContext): Subfie
   let lengthEnd = 0;
 
   /** Read one length at pos; returns it and sets lengthEnd. */
-  function readLength(buf: Buffer, pos: number, end: number, tag: string): number {
+  function readLength(buf: Uint8Array, pos: number, end: number, tag: string): number {
     if (lengthPrefixer !== undefined) {
       if (pos + lengthPrefixer.bytes > end) {
         throw isoError(IsoErrorCode.TRUNCATED, tagLabel(tag), pos, `TLV length needs ${lengthPrefixer.bytes} byte(s), ${end - pos} left`);
@@ -140,7 +141,7 @@ export function tlvSubfields(doc: TlvSubfieldsDoc, parent: FieldContext): Subfie
     return n;
   }
 
-  function decodeValue(buf: Buffer, start: number, end: number, tag: string): string | Uint8Array {
+  function decodeValue(buf: Uint8Array, start: number, end: number, tag: string): string | Uint8Array {
     if (valueEncoding === 'binary') return copyBytes(buf, start, end);
     if (valueEncoding === 'ascii') {
       const bad = firstBadByte(buf, start, end, TEXT);
@@ -230,6 +231,24 @@ export function tlvSubfields(doc: TlvSubfieldsDoc, parent: FieldContext): Subfie
     return bytes;
   }
 
+  /** Write a TLV item's tag at w.pos; returns its first byte. */
+  function writeTag(tag: unknown, w: Writer): number {
+    ensure(w, 4);
+    if (berTags && typeof tag === 'string') {
+      // Fast path: the one- and two-byte EMV tags (9A, 9F02…) straight from their hex text, no lookup.
+      const written = writeShortBerTag(tag, w.buf, w.pos);
+      if (written > 0) {
+        w.pos += written;
+        return w.buf[w.pos - written]!;
+      }
+    }
+    const bytes = tagBytesOf(tag, label);
+    ensure(w, bytes.length);
+    for (let i = 0; i < bytes.length; i++) w.buf[w.pos + i] = bytes[i]!;
+    w.pos += bytes.length;
+    return bytes[0]!;
+  }
+
   function parseTag(tag: string): Uint8Array {
     if (berTags || tagEncoding === 'binary') {
       const bytes = parseHex(tag);
@@ -301,11 +320,9 @@ export function tlvSubfields(doc: TlvSubfieldsDoc, parent: FieldContext): Subfie
         throw isoError(IsoErrorCode.BAD_VALUE, label, undefined, `a TLV item is { tag, value }, got ${describeValue(item)}`);
       }
       const { tag, value: itemValue } = item as { tag: unknown; value: unknown };
-      const tagBytes = tagBytesOf(tag, label);
+      const firstTagByte = writeTag(tag, w);
       const tagText = tag as string;
-      ensure(w, tagBytes.length);
-      for (let i = 0; i < tagBytes.length; i++) w.buf[w.pos++] = tagBytes[i]!;
-      const constructed = berTags && (tagBytes[0]! & 0x20) !== 0;
+      const constructed = berTags && (firstTagByte & 0x20) !== 0;
       if (constructed) {
         const inner: Writer = { buf: Buffer.allocUnsafe(64), pos: 0 };
         encodeItems(itemValue, inner, depth + 1);
@@ -339,23 +356,54 @@ const ONE_BYTE_TAGS: readonly string[] = Array.from({ length: 256 }, (_, b) => b
 /** Distinct tags remembered per TLV field (bounds memory when a peer sends many different tags). */
 const TAG_CACHE_LIMIT = 4096;
 
-/**
- * Copy buf[start, end) into its own Uint8Array. EMV values are short, and V8 allocates typed arrays of up
- * to 64 bytes on the JS heap (cheap), so one small copy per value beats views into a shared copy.
- */
-function copyBytes(buf: Uint8Array, start: number, end: number): Uint8Array {
-  const n = end - start;
-  const out = new Uint8Array(n);
-  if (n > 64) out.set(buf.subarray(start, end));
-  else for (let i = 0; i < n; i++) out[i] = buf[start + i]!;
-  return out;
-}
-
 function writeBytes(bytes: Uint8Array, w: Writer): void {
   const n = bytes.length;
   if (n > 32) w.buf.set(bytes, w.pos);
   else for (let i = 0; i < n; i++) w.buf[w.pos + i] = bytes[i]!;
   w.pos += n;
+}
+
+/** Hex digit (either case) -> its value, 0xff for anything else; tags are parsed case-insensitively. */
+const TAG_HEX_VALUE = (() => {
+  const t = new Uint8Array(256).fill(0xff);
+  for (let i = 0; i < 16; i++) {
+    t['0123456789ABCDEF'.charCodeAt(i)] = i;
+    t['0123456789abcdef'.charCodeAt(i)] = i;
+  }
+  return t;
+})();
+
+/**
+ * Write `tag` at buf[pos] when it is the hex text of a well-formed one- or two-byte BER tag; returns the
+ * bytes written, or 0 when it is anything else (then the general parser decides, and names the error).
+ */
+function writeShortBerTag(tag: string, buf: Buffer, pos: number): number {
+  const n = tag.length;
+  if (n !== 2 && n !== 4) return 0;
+  const c0 = tag.charCodeAt(0);
+  const c1 = tag.charCodeAt(1);
+  if (c0 > 0xff || c1 > 0xff) return 0;
+  const h0 = TAG_HEX_VALUE[c0]!;
+  const l0 = TAG_HEX_VALUE[c1]!;
+  if ((h0 | l0) === 0xff) return 0;
+  const first = (h0 << 4) | l0;
+  const multiByte = (first & 0x1f) === 0x1f;
+  if (n === 2) {
+    if (multiByte) return 0;
+    buf[pos] = first;
+    return 1;
+  }
+  const c2 = tag.charCodeAt(2);
+  const c3 = tag.charCodeAt(3);
+  if (!multiByte || c2 > 0xff || c3 > 0xff) return 0;
+  const h1 = TAG_HEX_VALUE[c2]!;
+  const l1 = TAG_HEX_VALUE[c3]!;
+  if ((h1 | l1) === 0xff) return 0;
+  const second = (h1 << 4) | l1;
+  if ((second & 0x80) !== 0) return 0;
+  buf[pos] = first;
+  buf[pos + 1] = second;
+  return 2;
 }
 
 /** A BER tag: one byte, or a first byte with low bits 11111 then bytes with bit 8 set except the last. */

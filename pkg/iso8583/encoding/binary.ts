@@ -5,6 +5,7 @@
  */
 import { IsoErrorCode, isoError } from '../errors.ts';
 import type { Writer } from '../io.ts';
+import { allocBytes, copyBytes } from './bytes.ts';
 import type { DataCodec } from './codec.ts';
 import { describeValue } from './text.ts';
 
@@ -46,16 +47,10 @@ function prepareBytes(value: unknown, label: string): Uint8Array {
   throw isoError(IsoErrorCode.BAD_VALUE, label, undefined, `expected bytes, got ${describeValue(value)}`);
 }
 
-function copyOut(buf: Buffer, start: number, end: number): Uint8Array {
-  const out = new Uint8Array(end - start);
-  out.set(buf.subarray(start, end));
-  return out;
-}
-
 export const binaryCodec: DataCodec = {
   wireBytes: (units) => units,
   unitsIn: (wire) => wire,
-  decode: (buf, start, wire) => copyOut(buf, start, start + wire),
+  decode: (buf, start, wire) => copyBytes(buf, start, start + wire),
   prepare: prepareBytes,
   unitsOf: (value) => value.length,
   encode(value, _units, w: Writer) {
@@ -81,7 +76,7 @@ export const hexCodec: DataCodec = {
   wireBytes: (units) => units * 2,
   unitsIn: (wire) => ((wire & 1) === 0 ? wire >> 1 : -1),
   decode(buf, start, _wire, units, label) {
-    const out = new Uint8Array(units);
+    const out = allocBytes(units);
     const bad = decodeHexInto(buf, start, units, out);
     if (bad >= 0) {
       throw isoError(IsoErrorCode.BAD_CHAR, label, bad, `byte 0x${buf[bad]!.toString(16).toUpperCase().padStart(2, '0')} is not an upper-case hex digit`);
@@ -95,10 +90,32 @@ export const hexCodec: DataCodec = {
   },
 };
 
+/** Byte -> its two upper-case hex digits as one big-endian 16-bit value ('A' << 8 | 'F' for 0xAF). */
+const HEX_DIGIT_PAIR = Uint16Array.from({ length: 256 }, (_, b) => (HEX_DIGIT[b >> 4]! << 8) | HEX_DIGIT[b & 0x0f]!);
+
+let viewTarget: Uint8Array | undefined;
+let view: DataView = new DataView(new ArrayBuffer(0));
+
 /** Write the first `count` bytes of `bytes` as upper-case hex at w.pos (room ensured by the caller). */
 export function encodeHexFrom(bytes: Uint8Array, count: number, w: Writer): void {
   const out = w.buf;
   let pos = w.pos;
+  if (count >= 16) {
+    // Long runs (DE 55): four hex digits per 32-bit store, through a DataView (any alignment). Writers
+    // keep their buffer across messages, so the view is made once per buffer.
+    if (viewTarget !== out) {
+      view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+      viewTarget = out;
+    }
+    let i = 0;
+    for (; i + 1 < count; i += 2, pos += 4) view.setUint32(pos, (HEX_DIGIT_PAIR[bytes[i]!]! << 16) | HEX_DIGIT_PAIR[bytes[i + 1]!]!);
+    if (i < count) {
+      view.setUint16(pos, HEX_DIGIT_PAIR[bytes[i]!]!);
+      pos += 2;
+    }
+    w.pos = pos;
+    return;
+  }
   for (let i = 0; i < count; i++) {
     const b = bytes[i]!;
     out[pos++] = HEX_DIGIT[b >> 4]!;

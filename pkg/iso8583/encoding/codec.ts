@@ -11,7 +11,7 @@ export interface DataCodec {
   /** Units carried by `wire` bytes, or -1 when no unit count fits (e.g. an odd number of hex digits). */
   unitsIn(wire: number): number;
   /** Decode buf[start, start + wire) holding `units` units; validates characters. */
-  decode(buf: Buffer, start: number, wire: number, units: number, label: string): string | Uint8Array;
+  decode(buf: Uint8Array, start: number, wire: number, units: number, label: string): string | Uint8Array;
   /**
    * Check a message value's JS type (and shape, e.g. x+n's sign); return it normalised (hex text -> bytes
    * for `b`). Characters may instead be checked by encode, in the same pass that writes them.

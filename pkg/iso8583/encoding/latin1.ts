@@ -5,17 +5,20 @@
  * check anything.
  */
 
-interface FastLatin1Buffer extends Buffer {
-  latin1Slice(start: number, end: number): string;
-  latin1Write(text: string, offset: number, length: number): number;
+interface FastLatin1 {
+  latin1Slice(this: Uint8Array, start: number, end: number): string;
+  latin1Write(this: Uint8Array, text: string, offset: number, length: number): number;
 }
 
-const proto = Buffer.prototype as Partial<FastLatin1Buffer>;
-const hasFast = typeof proto.latin1Slice === 'function' && typeof proto.latin1Write === 'function';
+const proto = Buffer.prototype as Partial<FastLatin1>;
+const nativeSlice = proto.latin1Slice;
+const nativeWrite = proto.latin1Write;
 
-const sliceLatin1: (buf: Buffer, start: number, end: number) => string = hasFast
-  ? (buf, start, end) => (buf as FastLatin1Buffer).latin1Slice(start, end)
-  : (buf, start, end) => buf.toString('latin1', start, end);
+/** The native slice takes any Uint8Array as `this` (it checks for an ArrayBufferView, not a Buffer). */
+const sliceLatin1: (buf: Uint8Array, start: number, end: number) => string =
+  nativeSlice !== undefined
+    ? (buf, start, end) => nativeSlice.call(buf, start, end)
+    : (buf, start, end) => Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength).toString('latin1', start, end);
 
 const chars = String.fromCharCode;
 
@@ -24,7 +27,7 @@ const chars = String.fromCharCode;
  * and for those one `String.fromCharCode` call with every byte as an argument costs a third of a call into
  * Buffer's native slice (which pays a fixed C++ binding overhead per call); longer text goes native.
  */
-export function readLatin1(buf: Buffer, start: number, end: number): string {
+export function readLatin1(buf: Uint8Array, start: number, end: number): string {
   const b = buf;
   const s = start;
   switch (end - start) {
@@ -50,6 +53,7 @@ export function readLatin1(buf: Buffer, start: number, end: number): string {
 }
 
 /** Write `text` (code points <= 255) at `offset`; returns bytes written. */
-export const writeLatin1: (buf: Buffer, text: string, offset: number) => number = hasFast
-  ? (buf, text, offset) => (buf as FastLatin1Buffer).latin1Write(text, offset, text.length)
-  : (buf, text, offset) => buf.write(text, offset, text.length, 'latin1');
+export const writeLatin1: (buf: Buffer, text: string, offset: number) => number =
+  nativeWrite !== undefined
+    ? (buf, text, offset) => nativeWrite.call(buf, text, offset, text.length)
+    : (buf, text, offset) => buf.write(text, offset, text.length, 'latin1');
