@@ -3,13 +3,14 @@
  * `report`): gear references resolve to a scenario gear or a catalogue type (with did-you-mean), inline
  * configs pass the gear's schema, a gear referenced by id carries no second config, `local` and
  * `before` only use pure gears, compensation ids exist, step ids are unique and not reserved, trigger
- * wires exist and a wire into `<flow>.in` is that flow's trigger. Only reports: never changes the
+ * wires exist and a wire into `<flow>.in` is that flow's trigger, and a step that `emit`s runs a pure
+ * gear, neither `local` nor with `take`, to a port some wire leaves. Only reports: never changes the
  * scenario.
  */
 import { didYouMean } from '../text/suggest.ts';
 import { RESERVED_STEP_PREFIX, flowName } from './flow-plan.ts';
 import type { Catalogue } from './graph.ts';
-import { splitPortRef, wireName, type Scenario, type ScenarioFlow } from './model.ts';
+import { splitPortRef, wireName, type FlowOutputPort, type Scenario, type ScenarioFlow } from './model.ts';
 
 type Report = (path: ReadonlyArray<PropertyKey>, message: string, hint?: string) => void;
 
@@ -20,6 +21,8 @@ interface InvocationLike {
   gear: string;
   config?: unknown;
   local?: boolean;
+  take?: string;
+  emit?: FlowOutputPort;
   before?: { gear: string; config?: unknown }[];
 }
 
@@ -29,8 +32,9 @@ export function checkFlows(scenario: Scenario, catalogue: Catalogue, report: Rep
   const flowIds = new Set<string>();
   const candidates = () => [...gearIds, ...catalogue.keys()];
 
-  /** Checks one `gear` reference (step, compensation, onError, stage) at `path`. */
-  const checkGear = (path: PropertyKey[], invocation: InvocationLike, stage = false): void => {
+  /** Checks one `gear` reference (step, compensation, onError, stage) at `path`; `flowId` owns its `emit`. */
+  const checkGear = (path: PropertyKey[], invocation: InvocationLike, stage = false, flowId?: string): void => {
+    if (invocation.emit !== undefined && flowId !== undefined) checkEmit(path, invocation, flowId);
     const byId = scenario.gears.find((gear) => gear.id === invocation.gear);
     const type = byId?.type ?? invocation.gear;
     if (byId && invocation.config !== undefined) {
@@ -48,8 +52,21 @@ export function checkFlows(scenario: Scenario, catalogue: Catalogue, report: Rep
       }
     }
     if (stage && !descriptor.pure) report([...path, 'gear'], `gear type "${type}" is not pure: it cannot run before another gear inside one step`);
+    if (invocation.emit !== undefined && !descriptor.pure) {
+      report([...path, 'emit'], `gear type "${type}" is not pure: a step that emits runs its gear inside the publishing activity`, 'emit from a pure gear (e.g. a transform) in a step of its own');
+    }
     if (invocation.local === true && !descriptor.pure) report([...path, 'local'], `gear type "${type}" is not pure: it cannot run as a local activity`);
     for (const [index, before] of (invocation.before ?? []).entries()) checkGear([...path, 'before', index], before, true);
+  };
+
+  /** `emit` needs somewhere to go and a plain single output: no local activity, no `take`. */
+  const checkEmit = (path: PropertyKey[], invocation: InvocationLike, flowId: string): void => {
+    const port = invocation.emit as FlowOutputPort;
+    if (!scenario.wires.some((wire) => wire.from === `${flowId}.${port}`)) {
+      report([...path, 'emit'], `no wire leaves ${flowId}.${port}: nothing would receive what this step emits`, `add a wire from ${flowId}.${port}, e.g. to a reply port`);
+    }
+    if (invocation.local === true) report([...path, 'local'], 'a step that emits publishes to the bus: it cannot run as a local activity');
+    if (invocation.take !== undefined) report([...path, 'take'], 'a step that emits publishes the first output of its gear: it cannot take a port', 'drop take, or pick the port in a step of its own');
   };
 
   scenario.flows.forEach((flow, index) => {
@@ -64,13 +81,13 @@ export function checkFlows(scenario: Scenario, catalogue: Catalogue, report: Rep
     const compensationIds = (flow.compensations ?? []).map((c) => c.id);
     flow.steps.forEach((step, stepIndex) => {
       if (step.kind !== 'gear' && step.kind !== 'request') return;
-      checkGear(at('steps', stepIndex), step);
+      checkGear(at('steps', stepIndex), step, false, flow.id);
       if (step.compensate !== undefined && !compensationIds.includes(step.compensate)) {
         report(at('steps', stepIndex, 'compensate'), `no compensation "${step.compensate}" in this flow`, didYouMean(step.compensate, compensationIds) ?? 'declare it under compensations:');
       }
     });
-    for (const [i, compensation] of (flow.compensations ?? []).entries()) checkGear(at('compensations', i), compensation);
-    for (const [i, handler] of (flow.onError ?? []).entries()) checkGear(at('onError', i), handler);
+    for (const [i, compensation] of (flow.compensations ?? []).entries()) checkGear(at('compensations', i), compensation, false, flow.id);
+    for (const [i, handler] of (flow.onError ?? []).entries()) checkGear(at('onError', i), handler, false, flow.id);
 
     const triggerWire = flow.trigger.wire;
     if (triggerWire !== undefined && !wireIds.has(triggerWire)) {

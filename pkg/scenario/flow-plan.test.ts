@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { z } from 'zod';
 import type { GearDescriptor } from '../gear/descriptor.ts';
 import { validateFlowPlan } from '../orchestration/plan-schema.ts';
-import { FLOW_OUTPUT_GEAR, flowAnchorGear, flowPlanOf, flowsOwnedBy } from './flow-plan.ts';
+import { FLOW_ERROR_STEP, FLOW_OUTPUT_GEAR, flowAnchorGear, flowPlanOf, flowsOwnedBy } from './flow-plan.ts';
 import { checkScenarioText, type Scenario } from './index.ts';
 
 const gear = (type: string, pure: boolean, config: z.ZodType = z.strictObject({ url: z.string() }).partial()): GearDescriptor => ({
@@ -106,6 +106,81 @@ describe('scenario durable flows', () => {
     assert.deepEqual(subject.problems.map((p) => p.path), ['flows[0].trigger.subject']);
     const empty = parse(text.replace('trigger: { wire: orders, manual: true }', 'trigger: {}').replace('to: settle.in', 'to: sink.in'));
     assert.match(empty.problems[0]?.message ?? '', /at least one of wire, subject, cron or manual/);
+  });
+
+  describe('emit', () => {
+    // A flow that answers early: on failure the reshaped input goes out on `settle.out` at once, then refund.
+    const early = text
+      .replace('  - { id: failed, from: settle.error, to: sink.in }\n', '  - { id: failed, from: settle.error, to: sink.in }\n  - { id: early, from: settle.out, to: sink.in }\n')
+      .concat(`    onError:
+      - id: answer-now
+        gear: transform
+        config: { expression: "input" }
+        before: [{ gear: transform, config: { expression: "$" } }]
+        emit: out
+        retry: { maxAttempts: 5 }
+`);
+
+    it('compiles a step that emits into the output gear for that port, its own gear running last before it', () => {
+      const result = parse(early);
+      assert.deepEqual(result.problems, []);
+      const scenario = result.scenario as Scenario;
+      const plan = flowPlanOf(scenario, scenario.flows[0]!);
+      const targets = [
+        { wire: 'settled', subject: 'fluxrig.data.pay.settled' },
+        { wire: 'early', subject: 'fluxrig.data.pay.early' },
+      ];
+      assert.deepEqual(plan.onError?.[0], {
+        id: 'answer-now',
+        gear: FLOW_OUTPUT_GEAR,
+        config: { flow: 'settle', port: 'out', targets },
+        before: [
+          { gear: 'transform', config: { expression: '$' } },
+          { gear: 'transform', config: { expression: 'input' } },
+        ],
+        retry: { maxAttempts: 5 },
+      });
+      // The error port's own output still runs last, and the plan passes the orchestration's validation.
+      assert.equal(plan.onError?.[1]?.id, FLOW_ERROR_STEP);
+      validateFlowPlan(plan, [...catalogue, gear(FLOW_OUTPUT_GEAR, false, z.unknown())]);
+    });
+
+    it('compiles an emitting gear step with its kind and id kept', () => {
+      const scenario = parse(early.replace('local: true', 'emit: out')).scenario as Scenario;
+      const step = flowPlanOf(scenario, scenario.flows[0]!).steps[2];
+      assert.deepEqual(step, {
+        kind: 'gear',
+        id: 'shape',
+        gear: FLOW_OUTPUT_GEAR,
+        config: { flow: 'settle', port: 'out', targets: [{ wire: 'settled', subject: 'fluxrig.data.pay.settled' }, { wire: 'early', subject: 'fluxrig.data.pay.early' }] },
+        before: [{ gear: 'transform', config: { expression: '$' } }],
+      });
+    });
+
+    it('refuses emitting from a gear that is not pure, as a local activity, with take, or to a port no wire leaves', () => {
+      const broken = early
+        .replace('gear: charge, retry', 'gear: charge, emit: out, retry')
+        .replace('local: true', 'local: true, take: out, emit: out')
+        .replace('emit: out\n        retry', 'emit: error\n        retry')
+        .replace('  - { id: failed, from: settle.error, to: sink.in }\n', '');
+      const problems = parse(broken).problems;
+      assert.deepEqual(
+        problems.map((p) => [p.path, p.message]),
+        [
+          ['flows[0].steps[0].emit', 'gear type "http-out" is not pure: a step that emits runs its gear inside the publishing activity'],
+          ['flows[0].steps[2].local', 'a step that emits publishes to the bus: it cannot run as a local activity'],
+          ['flows[0].steps[2].take', 'a step that emits publishes the first output of its gear: it cannot take a port'],
+          ['flows[0].onError[0].emit', 'no wire leaves settle.error: nothing would receive what this step emits'],
+        ],
+      );
+      // file:line:col of the `emit` value
+      assert.equal(problems[3]?.where, `pay.yaml:${broken.split('\n').findIndex((line) => line.includes('emit: error')) + 1}:15`);
+    });
+
+    it('is a key of gear steps and invocations only', () => {
+      const problems = parse(early.replace('accept: [approve]', 'accept: [approve], emit: out')).problems;
+      assert.deepEqual(problems.map((p) => [p.path, p.message]), [['flows[0].steps[1].emit', 'unknown key']]);
+    });
   });
 
   it('refuses reserved and duplicate step ids', () => {

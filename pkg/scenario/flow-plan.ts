@@ -7,6 +7,9 @@
  *   the rack's internal `flow-output` gear, which publishes to those wires' subjects from inside the
  *   workflow: the hand-off is an activity with retries, deduplicated per workflow, so it survives a
  *   rack crash between the flow's end and the publish.
+ * - `emit: <port>` on a step: the step itself becomes a `flow-output` invocation for that port, with
+ *   the step's gear (pure, checked in flow-checks.ts) as the last of its `before` stages: one activity
+ *   shapes the message and publishes it, under the step's id, retry policy and timeout.
  * - Placement: a flow triggered by a wire runs on the rack that runs the gear (or flow) feeding that
  *   wire; any other flow runs on the rack that runs the scenario's first gear. Every rack can tell from
  *   its own assignment alone, and exactly one rack owns each flow.
@@ -14,7 +17,7 @@
  * Pure data in, data out: no I/O, never starts anything.
  */
 import type { FlowPlan, FlowStep, GearInvocation, StageSpec } from '../orchestration/plan.ts';
-import { splitPortRef, wireName, type Scenario, type ScenarioFlow } from './model.ts';
+import { FLOW_OUTPUT_PORTS, splitPortRef, wireName, type FlowOutputPort, type Scenario, type ScenarioFlow } from './model.ts';
 import { dataSubject } from '../wire/subjects.ts';
 
 /** Gear type of the rack's internal output gear (never in the public catalogue). */
@@ -25,12 +28,12 @@ export const FLOW_ERROR_STEP = 'fluxrig.error';
 export const RESERVED_STEP_PREFIX = 'fluxrig.';
 /** Input and output ports a flow has as a node of the wire graph. */
 export const FLOW_INPUT_PORT = 'in';
-export const FLOW_OUTPUT_PORTS = ['out', 'error'] as const;
+export { FLOW_OUTPUT_PORTS };
 
 /** The config of the internal output gear: the flow and port it speaks for, and every subject to publish to. */
 export interface FlowOutputConfig {
   flow: string;
-  port: 'out' | 'error';
+  port: FlowOutputPort;
   targets: { wire: string; subject: string }[];
 }
 
@@ -65,12 +68,12 @@ export function flowPortTargets(scenario: Scenario, flowId: string, port: string
  * the graph checks (graph.ts); the result then passes validateFlowPlan with the rack's catalogue.
  */
 export function flowPlanOf(scenario: Scenario, flow: ScenarioFlow): FlowPlan {
-  const resolveInvocation = <T extends GearInvocation>(step: T): T => {
+  const resolveInvocation = <T extends GearInvocation>(step: T & { emit?: FlowOutputPort }): T => {
+    const { config: _inline, emit, ...rest } = step;
     const ref = resolveGearRef(scenario, step.gear, step.config);
-    const { config: _inline, ...rest } = step;
-    const resolved = { ...rest, gear: ref.type, ...(ref.config === undefined ? {} : { config: ref.config }) } as T;
+    const resolved = { ...rest, gear: ref.type, ...(ref.config === undefined ? {} : { config: ref.config }) } as unknown as T;
     if (step.before !== undefined) resolved.before = step.before.map(resolveStage);
-    return resolved;
+    return emit === undefined ? resolved : emitting(resolved, { flow: flow.id, port: emit, targets: flowPortTargets(scenario, flow.id, emit) });
   };
   const resolveStage = (stage: StageSpec): StageSpec => {
     const ref = resolveGearRef(scenario, stage.gear, stage.config);
@@ -93,6 +96,17 @@ export function flowPlanOf(scenario: Scenario, flow: ScenarioFlow): FlowPlan {
     ...(compensations.length === 0 ? {} : { compensations }),
     ...(onError.length === 0 ? {} : { onError }),
   };
+}
+
+/**
+ * A resolved step that emits: the flow-output gear publishing to `config`'s targets, after the step's
+ * own stages and gear (now the last stage). Id, kind, retry, timeout, heartbeat and compensate stay.
+ * `take` and `local` cannot apply to a stage (flow-checks.ts refuses them with `emit`).
+ */
+function emitting<T extends GearInvocation>(step: T, config: FlowOutputConfig): T {
+  const { gear, config: gearConfig, port, before, take: _take, local: _local, ...kept } = step;
+  const stage: StageSpec = { gear, ...(gearConfig === undefined ? {} : { config: gearConfig }), ...(port === undefined ? {} : { port }) };
+  return { ...kept, gear: FLOW_OUTPUT_GEAR, config, before: [...(before ?? []), stage] } as unknown as T;
 }
 
 function outputInvocation(id: string, config: FlowOutputConfig): GearInvocation {

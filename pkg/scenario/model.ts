@@ -78,12 +78,29 @@ export const triggerSchema = z
     message: 'a trigger needs at least one of wire, subject, cron or manual: true',
   });
 
+/** The output ports a durable flow has as a node of the wire graph. */
+export const FLOW_OUTPUT_PORTS = ['out', 'error'] as const;
+export type FlowOutputPort = (typeof FLOW_OUTPUT_PORTS)[number];
+
+/**
+ * `emit: out|error` on a gear step, compensation or onError entry: what the step passes on is also
+ * published at once to the wires leaving that port of the flow, while the flow goes on. That is how a
+ * flow answers early and keeps working, e.g. answers the acquirer with 91 before its reversal loop.
+ * The step's gear then runs inside the publishing activity (pkg/scenario/flow-plan.ts), so it must be
+ * pure, cannot be `local` and cannot `take` a port.
+ */
+const emit = z.enum(FLOW_OUTPUT_PORTS).optional();
+// The plan's own step and invocation schemas, extended by `emit`: same fields and checks otherwise.
+const [planGearStep, planRequestStep, planWaitStep, planSleepStep] = flowPlanSchema.shape.steps.element.options;
+const flowStepSchema = z.discriminatedUnion('kind', [planGearStep.extend({ emit }), planRequestStep, planWaitStep, planSleepStep]);
+const flowInvocationSchema = flowPlanSchema.shape.onError.unwrap().element.extend({ emit });
+
 /**
  * A durable flow: the FlowPlan of pkg/orchestration (steps of kind gear/wait/sleep/request,
  * compensations, onError; same field names and checks, composed rather than copied) plus what only a
- * scenario knows: its id, its triggers and how runs are keyed. In a gear step (and in compensations,
- * onError and `before` stages) `gear` names either a gear of this scenario by id, whose type and config
- * the step takes, or a gear type from the catalogue with the step's own inline `config`.
+ * scenario knows: its id, its triggers, how runs are keyed and `emit` (above). In a gear step (and in
+ * compensations, onError and `before` stages) `gear` names either a gear of this scenario by id, whose
+ * type and config the step takes, or a gear type from the catalogue with the step's own inline `config`.
  *
  * A flow is also a node of the wire graph: `<flow>.in` (a wire into it must be its trigger.wire),
  * `<flow>.out` (the envelope the last step passes on, once the flow completed) and `<flow>.error` (the
@@ -91,6 +108,9 @@ export const triggerSchema = z
  * inline.
  */
 export const flowSchema = flowPlanSchema.omit({ flow: true, scenario: true }).extend({
+  steps: z.array(flowStepSchema).min(1),
+  compensations: z.array(flowInvocationSchema).optional(),
+  onError: z.array(flowInvocationSchema).optional(),
   id: identifier,
   summary: z.string().optional(),
   /** Only durable flows exist: inline processing is gears joined by wires. */
@@ -115,6 +135,8 @@ export type ScenarioGear = z.infer<typeof gearSchema>;
 export type ScenarioWire = z.infer<typeof wireSchema>;
 export type ScenarioFlow = z.infer<typeof flowSchema>;
 export type ScenarioFlowTrigger = z.infer<typeof triggerSchema>;
+export type ScenarioFlowStep = z.infer<typeof flowStepSchema>;
+export type ScenarioFlowInvocation = z.infer<typeof flowInvocationSchema>;
 
 /** The wire's subject token: its id, or `<fromGear>-<fromPort>--<toGear>-<toPort>` when unnamed. */
 export function wireName(wire: ScenarioWire): string {
