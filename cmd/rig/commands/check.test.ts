@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -28,7 +28,9 @@ describe('rig check', () => {
   });
 
   it('passes the shipped example scenarios and config', async () => {
-    const result = await rig(['check', '--json', 'configs/scenarios/payment-switch.yaml', 'configs/rig.toml']);
+    const scenarios = (await readdir('configs/scenarios')).filter((name) => name.endsWith('.yaml')).map((name) => join('configs/scenarios', name));
+    assert.ok(scenarios.includes('configs/scenarios/payment-switch-durable.yaml'), scenarios.join());
+    const result = await rig(['check', '--json', ...scenarios, 'configs/rig.toml']);
     assert.equal(result.code, 0, result.stdout + result.stderr);
     assert.equal(JSON.parse(result.stdout).ok, true);
   });
