@@ -67,6 +67,6 @@ function rulesError(file: string, problems: Problem[]): RigError {
   return new RigError('SIM_RULES_INVALID', problems.length === 1 ? describeProblem(first) : `${problems.length} problems in ${file}`, {
     exitCode: 2,
     details: { problems },
-    hint: problems.length > 1 ? problems.map(describeProblem).join('\n  ') : 'a rule is { when: <JSONata over { mti, fields }>, code: "05", delay_ms: 0, respond: true }',
+    hint: problems.length > 1 ? problems.map(describeProblem).join('\n  ') : 'a rule is { when: <JSONata over { mti, fields }>, code: "05", delay_ms: 0, respond: true, times: <optional N> }',
   });
 }
