@@ -4,6 +4,7 @@
  * shape (same checks, same errors, same bytes) with the encoder inlined, because these fields are most of
  * every message. field.ts decides when to use it; nothing else should call it.
  */
+import { firstBadByte } from './charset.ts';
 import { readLatin1 } from './encoding/latin1.ts';
 import { badChar, describeValue, writeCheckedLatin1 } from './encoding/text.ts';
 import { IsoErrorCode, isoError } from './errors.ts';
@@ -47,7 +48,13 @@ export function asciiTextField(shape: AsciiTextShape): FieldCodec {
     if (dataEnd > end) {
       throw isoError(IsoErrorCode.TRUNCATED, label, dataStart, `field needs ${units} byte(s), ${end - dataStart} left`);
     }
-    for (let i = dataStart; i < dataEnd; i++) if (allowed[buf[i]!] === 0) badChar(label, i, buf[i]!, typeName);
+    // One pass without branches (a table lookup per byte), then a second only to name a bad byte.
+    let ok = 1;
+    for (let i = dataStart; i < dataEnd; i++) ok &= allowed[buf[i]!]!;
+    if (ok === 0) {
+      const bad = firstBadByte(buf, dataStart, dataEnd, allowed);
+      badChar(label, bad, buf[bad]!, typeName);
+    }
     r.pos = dataEnd;
     if (r.spans !== null) r.spans.push({ label, field, path: [...path], start, dataStart, end: dataEnd, depth, description });
     return readLatin1(buf, dataStart, dataEnd);

@@ -6,6 +6,7 @@
  */
 import { RigError, isRigError } from '../errors/index.ts';
 import { asciiTextField } from './ascii-field.ts';
+import { bcdDigitsField } from './bcd-field.ts';
 import { CHARSETS } from './charset.ts';
 import { bcdCodec } from './encoding/bcd.ts';
 import { binaryCodec, decodeHexInto, encodeHexFrom, hexCodec } from './encoding/binary.ts';
@@ -121,6 +122,24 @@ export function compileField(doc: FieldDoc, ctx: FieldContext): FieldCodec {
       minUnits,
       prefixer,
       padder: textPadder,
+    });
+  }
+  if (doc.subfields === undefined && encoding === 'bcd' && (doc.type === 'n' || doc.type === 'z') && doc.charset === undefined && !countsBytes) {
+    // BCD digits (the numerics of binary specs) get the same treatment, with the BCD encoder called directly.
+    return bcdDigitsField({
+      label,
+      description,
+      path,
+      field,
+      depth,
+      kind: doc.type,
+      allowed: CHARSETS[doc.type],
+      maxUnits,
+      minUnits,
+      prefixer,
+      padder: textPadder,
+      padLeft: (padder?.side ?? 'left') === 'left',
+      padNibble: Number.parseInt(padder?.char ?? '0', 16),
     });
   }
   const sub = doc.subfields === undefined ? undefined : ctx.compileSubfields(doc.subfields, ctx);

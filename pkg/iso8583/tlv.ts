@@ -173,6 +173,11 @@ export function tlvSubfields(doc: TlvSubfieldsDoc, parent: FieldContext): Subfie
         tag = ONE_BYTE_TAGS[first]!;
         constructed = (first & 0x20) !== 0;
         at = pos + 1;
+      } else if (berTags && pos + 1 < end && (buf[pos + 1]! & 0x80) === 0) {
+        // Fast path: two-byte BER tag (9F02, 5F2A…).
+        tag = twoByteTagText(first, buf[pos + 1]!);
+        constructed = (first & 0x20) !== 0;
+        at = pos + 2;
       } else {
         tag = readTag(buf, pos, end);
         constructed = tagConstructed;
@@ -352,6 +357,22 @@ export function tlvSubfields(doc: TlvSubfieldsDoc, parent: FieldContext): Subfie
 
 /** Upper-case hex text of every one-byte tag. */
 const ONE_BYTE_TAGS: readonly string[] = Array.from({ length: 256 }, (_, b) => b.toString(16).toUpperCase().padStart(2, '0'));
+
+/**
+ * Upper-case hex text of two-byte tags, one row of 256 per first byte, made when a first byte is first seen
+ * (BER allows only the 8 first bytes whose low five bits are all set, so at most 2048 strings).
+ */
+const TWO_BYTE_TAGS: (readonly string[] | undefined)[] = new Array(256).fill(undefined);
+
+function twoByteTagText(first: number, second: number): string {
+  let row = TWO_BYTE_TAGS[first];
+  if (row === undefined) {
+    const head = ONE_BYTE_TAGS[first]!;
+    row = ONE_BYTE_TAGS.map((tail) => head + tail);
+    TWO_BYTE_TAGS[first] = row;
+  }
+  return row[second]!;
+}
 
 /** Distinct tags remembered per TLV field (bounds memory when a peer sends many different tags). */
 const TAG_CACHE_LIMIT = 4096;

@@ -27,83 +27,118 @@ export function bcdCodec(kind: BcdKind, padLeft: boolean, padNibble: number): Da
     wireBytes: (units) => (units <= lead ? units : lead + ((units - lead + 1) >> 1)),
     unitsIn: (wire) => (wire <= lead ? wire : lead + 2 * (wire - lead)),
     decode(buf, start, wire, units, label) {
-      if (scratch.length < units) scratch = Buffer.allocUnsafe(Math.max(units, scratch.length * 2));
-      let out = 0;
-      let pos = start;
-      if (signed && units > 0) {
-        const sign = buf[pos]!;
-        if (sign !== 0x43 && sign !== 0x44) {
-          throw isoError(IsoErrorCode.BAD_CHAR, label, pos, `sign ${showByte(sign)} is not 'C' or 'D'`);
-        }
-        scratch[out++] = sign;
-        pos++;
+      if (!signed || units === 0) return decodeBcdDigits(buf, start, start + wire, units, track, padLeft, padNibble, label);
+      const sign = buf[start]!;
+      if (sign !== 0x43 && sign !== 0x44) {
+        throw isoError(IsoErrorCode.BAD_CHAR, label, start, `sign ${showByte(sign)} is not 'C' or 'D'`);
       }
-      const digits = units - lead;
-      const odd = (digits & 1) === 1;
-      const end = start + wire;
-      for (let nib = 0; pos < end; nib += 2, pos++) {
-        const byte = buf[pos]!;
-        const hi = byte >> 4;
-        const lo = byte & 0x0f;
-        const isFirst = nib === 0;
-        const isLast = pos === end - 1;
-        if (odd && padLeft && isFirst) {
-          if (hi !== padNibble) throw badPad(label, pos, hi, padNibble);
-        } else {
-          scratch[out++] = digitChar(hi, track, label, pos);
-        }
-        if (odd && !padLeft && isLast) {
-          if (lo !== padNibble) throw badPad(label, pos, lo, padNibble);
-        } else {
-          scratch[out++] = digitChar(lo, track, label, pos);
-        }
-      }
-      return readLatin1(scratch, 0, out);
+      return String.fromCharCode(sign) + decodeBcdDigits(buf, start + 1, start + wire, units - 1, track, padLeft, padNibble, label);
     },
     prepare(value, label) {
-      if (typeof value !== 'string') {
-        throw isoError(IsoErrorCode.BAD_VALUE, label, undefined, `expected a string, got ${describeValue(value)}`);
-      }
-      const bad = firstBadChar(value, allowed);
-      if (bad >= 0) {
-        throw isoError(
-          IsoErrorCode.BAD_CHAR,
-          label,
-          undefined,
-          `character ${showByte(value.charCodeAt(bad))} cannot be BCD-encoded for type ${kind}`,
-        );
-      }
-      if (signed && value.length > 0) {
-        const reason = checkSignedAmount(value);
+      checkBcdText(value, allowed, kind, label);
+      if (signed && (value as string).length > 0) {
+        const reason = checkSignedAmount(value as string);
         if (reason !== undefined) throw isoError(IsoErrorCode.BAD_CHAR, label, undefined, reason);
       }
-      return value;
+      return value as string;
     },
     unitsOf: (value) => value.length,
     encode(value, units, w: Writer) {
       const text = value as string;
-      const out = w.buf;
-      let pos = w.pos;
-      let i = 0;
       if (signed && units > 0) {
-        out[pos++] = text.charCodeAt(0);
-        i = 1;
+        w.buf[w.pos] = text.charCodeAt(0);
+        w.pos = encodeBcdDigits(text, 1, w.buf, w.pos + 1, track, padLeft, padNibble);
+      } else {
+        w.pos = encodeBcdDigits(text, 0, w.buf, w.pos, track, padLeft, padNibble);
       }
-      const digits = units - lead;
-      let pendingHigh = -1;
-      if ((digits & 1) === 1 && padLeft) pendingHigh = padNibble;
-      for (; i < text.length; i++) {
-        const nibble = nibbleOf(text.charCodeAt(i), track);
-        if (pendingHigh < 0) pendingHigh = nibble;
-        else {
-          out[pos++] = (pendingHigh << 4) | nibble;
-          pendingHigh = -1;
-        }
-      }
-      if (pendingHigh >= 0) out[pos++] = (pendingHigh << 4) | padNibble;
-      w.pos = pos;
     },
   };
+}
+
+/** Checks a value before BCD packing: a string whose characters all belong to `allowed`. */
+export function checkBcdText(value: unknown, allowed: Uint8Array, kind: BcdKind, label: string): asserts value is string {
+  if (typeof value !== 'string') {
+    throw isoError(IsoErrorCode.BAD_VALUE, label, undefined, `expected a string, got ${describeValue(value)}`);
+  }
+  const bad = firstBadChar(value, allowed);
+  if (bad >= 0) {
+    throw isoError(
+      IsoErrorCode.BAD_CHAR,
+      label,
+      undefined,
+      `character ${showByte(value.charCodeAt(bad))} cannot be BCD-encoded for type ${kind}`,
+    );
+  }
+}
+
+/**
+ * The `digits` characters packed in buf[start, end) (end = start + ceil(digits / 2)). An odd count has one
+ * pad nibble, first (padLeft) or last, which must be `padNibble`; for `n` every other nibble must be 0-9
+ * (`track` maps any nibble n to the character 0x30 + n).
+ */
+export function decodeBcdDigits(
+  buf: Uint8Array,
+  start: number,
+  end: number,
+  digits: number,
+  track: boolean,
+  padLeft: boolean,
+  padNibble: number,
+  label: string,
+): string {
+  if (scratch.length < digits) scratch = Buffer.allocUnsafe(Math.max(digits, scratch.length * 2));
+  const odd = (digits & 1) === 1;
+  let out = 0;
+  let pos = start;
+  let last = end;
+  if (odd && padLeft && pos < end) {
+    const byte = buf[pos]!;
+    if (byte >> 4 !== padNibble) throw badPad(label, pos, byte >> 4, padNibble);
+    scratch[out++] = digitChar(byte & 0x0f, track, label, pos);
+    pos++;
+  }
+  if (odd && !padLeft && pos < end) last = end - 1;
+  for (; pos < last; pos++) {
+    const byte = buf[pos]!;
+    const hi = byte >> 4;
+    const lo = byte & 0x0f;
+    if (!track && (hi > 9 || lo > 9)) digitChar(hi > 9 ? hi : lo, track, label, pos);
+    scratch[out++] = 0x30 + hi;
+    scratch[out++] = 0x30 + lo;
+  }
+  if (last < end) {
+    const byte = buf[last]!;
+    scratch[out++] = digitChar(byte >> 4, track, label, last);
+    if ((byte & 0x0f) !== padNibble) throw badPad(label, last, byte & 0x0f, padNibble);
+  }
+  return readLatin1(scratch, 0, out);
+}
+
+/**
+ * Packs text[from…] (checked: digits, or track-2 characters for `track`) as BCD at out[pos], with the pad
+ * nibble first (padLeft) or last when the digit count is odd; returns the position after the last byte.
+ */
+export function encodeBcdDigits(
+  text: string,
+  from: number,
+  out: Uint8Array,
+  pos: number,
+  track: boolean,
+  padLeft: boolean,
+  padNibble: number,
+): number {
+  let pendingHigh = -1;
+  if (((text.length - from) & 1) === 1 && padLeft) pendingHigh = padNibble;
+  for (let i = from; i < text.length; i++) {
+    const nibble = nibbleOf(text.charCodeAt(i), track);
+    if (pendingHigh < 0) pendingHigh = nibble;
+    else {
+      out[pos++] = (pendingHigh << 4) | nibble;
+      pendingHigh = -1;
+    }
+  }
+  if (pendingHigh >= 0) out[pos++] = (pendingHigh << 4) | padNibble;
+  return pos;
 }
 
 function digitChar(nibble: number, track: boolean, label: string, offset: number): number {

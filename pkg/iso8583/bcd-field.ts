@@ -1,0 +1,88 @@
+/**
+ * A specialised FieldCodec for BCD digit fields (types n and z written as packed BCD, fixed or with a
+ * length prefix that counts digits, no subfields): the numerics of binary specs. It does exactly what the
+ * generic composition in field.ts does for that shape (same checks in the same order, same errors, same
+ * bytes) with the BCD encoder called directly, because these fields are most of a binary message. field.ts
+ * decides when to use it; nothing else should call it.
+ */
+import { checkBcdText, decodeBcdDigits, encodeBcdDigits } from './encoding/bcd.ts';
+import { IsoErrorCode, isoError } from './errors.ts';
+import { ensure, type Reader, type Writer } from './io.ts';
+import type { Padder } from './padding.ts';
+import type { FieldCodec } from './plan.ts';
+import type { Prefixer } from './prefix/index.ts';
+
+export interface BcdDigitsShape {
+  label: string;
+  description: string;
+  path: readonly string[];
+  field: number;
+  depth: number;
+  kind: 'n' | 'z';
+  allowed: Uint8Array;
+  maxUnits: number;
+  minUnits: number;
+  prefixer: Prefixer | undefined;
+  /** Pads short fixed values (only when its character belongs to the type). */
+  padder: Padder | undefined;
+  /** Where the pad nibble of an odd digit count goes, and its value. */
+  padLeft: boolean;
+  padNibble: number;
+}
+
+export function bcdDigitsField(shape: BcdDigitsShape): FieldCodec {
+  const { label, description, path, field, depth, kind, allowed, maxUnits, minUnits, prefixer, padder, padLeft, padNibble } = shape;
+  const prefixBytes = prefixer?.bytes ?? 0;
+  const track = kind === 'z';
+
+  const decode = (r: Reader, end: number): string => {
+    const buf = r.buf;
+    const start = r.pos;
+    let units = maxUnits;
+    if (prefixer !== undefined) {
+      if (start + prefixBytes > end) {
+        throw isoError(IsoErrorCode.TRUNCATED, label, start, `length prefix needs ${prefixBytes} byte(s), ${end - start} left`);
+      }
+      units = prefixer.decode(buf, start, label);
+      if (units > maxUnits) throw isoError(IsoErrorCode.BAD_LENGTH, label, start, `length ${units} exceeds the maximum ${maxUnits}`);
+      if (units < minUnits) throw isoError(IsoErrorCode.BAD_LENGTH, label, start, `length ${units} is below the minimum ${minUnits}`);
+    }
+    const wire = (units + 1) >> 1;
+    const dataStart = start + prefixBytes;
+    const dataEnd = dataStart + wire;
+    if (dataEnd > end) {
+      throw isoError(IsoErrorCode.TRUNCATED, label, dataStart, `field needs ${wire} byte(s), ${end - dataStart} left`);
+    }
+    if (r.spans !== null) r.spans.push({ label, field, path: [...path], start, dataStart, end: dataEnd, depth, description });
+    const value = decodeBcdDigits(buf, dataStart, dataEnd, units, track, padLeft, padNibble, label);
+    r.pos = dataEnd;
+    return value;
+  };
+
+  const encode = (value: unknown, w: Writer): void => {
+    checkBcdText(value, allowed, kind, label);
+    let text = value;
+    let units = text.length;
+    if (prefixer === undefined) {
+      if (units !== maxUnits) {
+        if (padder === undefined || units > maxUnits) {
+          throw isoError(IsoErrorCode.BAD_LENGTH, label, undefined, `fixed length is ${maxUnits}, value has ${units}`);
+        }
+        text = padder.pad(text, maxUnits);
+        units = maxUnits;
+      }
+    } else if (units > maxUnits) {
+      throw isoError(IsoErrorCode.BAD_LENGTH, label, undefined, `value length ${units} exceeds the maximum ${maxUnits}`);
+    } else if (units < minUnits) {
+      throw isoError(IsoErrorCode.BAD_LENGTH, label, undefined, `value length ${units} is below the minimum ${minUnits}`);
+    }
+    ensure(w, prefixBytes + ((units + 1) >> 1));
+    if (prefixer !== undefined) {
+      prefixer.encode(units, w.buf, w.pos);
+      w.pos += prefixBytes;
+    }
+    w.pos = encodeBcdDigits(text, 0, w.buf, w.pos, track, padLeft, padNibble);
+  };
+
+  return { label, description, path, field, depth, decode, encode };
+}
