@@ -9,10 +9,14 @@
  *      process, timed from "go" until every span is durable (committed);
  *   4. query latency over >= 10M span rows (8/10 rolled to Parquet, the rest live) read through
  *      TelemetryReader and the views, each query run 7 times: p50 reported.
- * Spans/s of 2 and 3 are reported against 1 from the same run. Goals (issue 7): >= 100k spans/s
+ * Spans/s of 2 and 3 are reported against 1 from the same run, with the CPU time this process spent
+ * per span in 2 and 3 (steadier than wall time on a busy machine: other work slows the clock, not the
+ * CPU count; in 3 it is the sink's CPU, DuckDB's threads included). Goals (issue 7): >= 100k spans/s
  * sustained through the pipeline; p50 query < 1 s.
  *
- *   node --import tsx bench/telemetry/run.ts [--spans 200000] [--rows 10000000]
+ *   node --import tsx bench/telemetry/run.ts [--spans 200000] [--rows 10000000] [--only writer|pipeline]
+ *
+ * `--only` runs one step without the baseline (for `node --cpu-prof`).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -38,11 +42,22 @@ const arg = (name: string, fallback: number): number => {
   return at > 0 ? Number(process.argv[at + 1]) : fallback;
 };
 const SPANS = arg('spans', 200_000);
+const ONLY = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 const ROWS = arg('rows', 10_000_000);
 const BATCH = 500;
 const here = dirname(fileURLToPath(import.meta.url));
 const root = mkdtempSync(join(tmpdir(), 'fluxrig-bench-telemetry-'));
 const rate = (n: number, ms: number) => Math.round(n / (ms / 1000));
+/** CPU time (user + system, all threads of this process) spent since `since`, in µs per span. */
+const cpuPerSpan = (since: NodeJS.CpuUsage, n: number) => {
+  const used = process.cpuUsage(since);
+  return (used.user + used.system) / n;
+};
+
+interface StepResult {
+  spansPerSecond: number;
+  cpuUsPerSpan: number;
+}
 const fmt = (n: number) => n.toLocaleString('en-US');
 
 const spans: SpanRecord[] = generateTraffic({ authorisations: Math.ceil(SPANS / 4), startUs: Date.now() * 1000, spreadUs: 60_000_000 }).spans.slice(0, SPANS);
@@ -84,10 +99,11 @@ async function rawAppenderBaseline(): Promise<number> {
   return rate(spans.length, elapsed);
 }
 
-async function writerAlone(): Promise<number> {
+async function writerAlone(): Promise<StepResult> {
   const received = batches.map((batch) => batchFromEnvelope(decodeEnvelope(encodeEnvelope(batchEnvelope(batch, 'bench')))));
   const writer = await TelemetryWriter.open({ dataDir: join(root, 'writer') });
   const started = performance.now();
+  const cpu = process.cpuUsage();
   let pending = 0;
   for (const batch of received) {
     writer.appendBatch(batch);
@@ -99,11 +115,12 @@ async function writerAlone(): Promise<number> {
   }
   await writer.flush();
   const elapsed = performance.now() - started;
+  const cpuUsPerSpan = cpuPerSpan(cpu, spans.length);
   await writer.close();
-  return rate(spans.length, elapsed);
+  return { spansPerSecond: rate(spans.length, elapsed), cpuUsPerSpan };
 }
 
-async function pipeline(): Promise<{ spansPerSecond: number; flushes: number }> {
+async function pipeline(): Promise<StepResult & { flushes: number }> {
   const nats = await startNats({ dataDir: join(root, 'nats'), ephemeral: true });
   const log = silentLogger();
   const bus = await openBus({ servers: nats.url, name: 'bench-telemetry', logger: log });
@@ -120,13 +137,15 @@ async function pipeline(): Promise<{ spansPerSecond: number; flushes: number }> 
     const nextLine = () => new Promise<string>((resolve) => lines.once('line', resolve));
     await nextLine(); // ready: its spans are built
     const started = performance.now();
+    const cpu = process.cpuUsage();
     producer.stdin.write('go\n');
     while (sink.stats.rows < spans.length) await new Promise((resolve) => setTimeout(resolve, 5));
     const elapsed = performance.now() - started;
+    const cpuUsPerSpan = cpuPerSpan(cpu, spans.length);
     await exited;
     await sink.stop();
     await writer.close();
-    return { spansPerSecond: rate(spans.length, elapsed), flushes: sink.stats.flushes };
+    return { spansPerSecond: rate(spans.length, elapsed), cpuUsPerSpan, flushes: sink.stats.flushes };
   } finally {
     await bus.close();
     await nats.stop();
@@ -185,19 +204,28 @@ async function queryLatency(): Promise<{ rows: number; p50: Record<string, numbe
   return { rows: total, p50 };
 }
 
+const cpuNote = (step: StepResult) => `${step.cpuUsPerSpan.toFixed(1)} µs CPU/span`;
+
 try {
   process.stdout.write(`bench/telemetry: ${fmt(spans.length)} spans in ${batches.length} batches of ${BATCH}\n`);
-  const raw = await rawAppenderBaseline();
-  process.stdout.write(`  raw appender loop (baseline)        ${fmt(raw).padStart(10)} spans/s\n`);
-  const alone = await writerAlone();
-  process.stdout.write(`  TelemetryWriter (durable flushes)   ${fmt(alone).padStart(10)} spans/s   ${(alone / raw).toFixed(2)}x baseline\n`);
-  const piped = await pipeline();
-  process.stdout.write(
-    `  bus -> sink -> DuckDB (end to end)  ${fmt(piped.spansPerSecond).padStart(10)} spans/s   ${(piped.spansPerSecond / raw).toFixed(2)}x baseline, ${piped.flushes} flushes   goal >= 100,000\n`,
-  );
-  const query = await queryLatency();
-  process.stdout.write(`  query latency over ${fmt(query.rows)} span rows (p50 of 7, goal < 1000 ms):\n`);
-  for (const [name, ms] of Object.entries(query.p50)) process.stdout.write(`    ${name.padEnd(55)} ${ms.toFixed(1).padStart(8)} ms\n`);
+  if (ONLY === 'writer' || ONLY === 'pipeline') {
+    const step = ONLY === 'writer' ? await writerAlone() : await pipeline();
+    process.stdout.write(`  ${ONLY}: ${fmt(step.spansPerSecond)} spans/s, ${cpuNote(step)}\n`);
+  } else {
+    const raw = await rawAppenderBaseline();
+    process.stdout.write(`  raw appender loop (baseline)        ${fmt(raw).padStart(10)} spans/s\n`);
+    const alone = await writerAlone();
+    process.stdout.write(
+      `  TelemetryWriter (durable flushes)   ${fmt(alone.spansPerSecond).padStart(10)} spans/s   ${(alone.spansPerSecond / raw).toFixed(2)}x baseline, ${cpuNote(alone)}\n`,
+    );
+    const piped = await pipeline();
+    process.stdout.write(
+      `  bus -> sink -> DuckDB (end to end)  ${fmt(piped.spansPerSecond).padStart(10)} spans/s   ${(piped.spansPerSecond / raw).toFixed(2)}x baseline, ${cpuNote(piped)}, ${piped.flushes} flushes   goal >= 100,000\n`,
+    );
+    const query = await queryLatency();
+    process.stdout.write(`  query latency over ${fmt(query.rows)} span rows (p50 of 7, goal < 1000 ms):\n`);
+    for (const [name, ms] of Object.entries(query.p50)) process.stdout.write(`    ${name.padEnd(55)} ${ms.toFixed(1).padStart(8)} ms\n`);
+  }
 } finally {
   rmSync(root, { recursive: true, force: true });
 }

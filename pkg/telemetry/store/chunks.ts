@@ -1,31 +1,20 @@
 /**
  * Columnar records → DuckDB data chunks, column by column: each schema column's vector is filled
- * straight from its record field's column (columnar.ts), with no row objects in between. Text columns
- * are dictionaries, so a repeated string is one JS value however many rows carry it. Pure conversion:
- * the caller appends the chunks and owns the transaction.
+ * straight from its record field's column (columnar.ts), with no row objects in between. Times, numbers
+ * and text, nearly all of a span's bytes, go through the raw writers of vectors.ts (one copy into
+ * DuckDB per vector, each distinct string encoded once); metrics' optional numbers and number lists
+ * through @duckdb/node-api's vectors. Pure conversion: the caller appends the chunks and owns the
+ * transaction.
  */
-import { DuckDBDataChunk, DuckDBListValue, DuckDBTimestampValue, type DuckDBType, type DuckDBValue, type DuckDBVector } from '@duckdb/node-api';
+import duckdb from '@duckdb/node-bindings';
+import { DuckDBDataChunk, DuckDBListValue, type DuckDBType, type DuckDBVector } from '@duckdb/node-api';
 import type { ColumnarRecords, ColumnValues, TextColumn } from '../columnar.ts';
 import type { Column } from './schema.ts';
+import { ROWS_PER_CHUNK, writeDoubles, writeIntegers, writeText, writeTimestamps } from './vectors.ts';
 
-/** DuckDB's vector size: one data chunk holds at most this many rows. */
-export const ROWS_PER_CHUNK = 2048;
+export { ROWS_PER_CHUNK };
 
-const timestamp = (micros: number): DuckDBValue => new DuckDBTimestampValue(BigInt(Math.trunc(micros)));
 const bigint = (n: number): bigint => BigInt(Math.trunc(n));
-
-function fillNumbers(vector: DuckDBVector, numbers: Float64Array, offset: number, count: number, asTime: boolean): void {
-  for (let row = 0; row < count; row++) {
-    const value = numbers[offset + row] as number;
-    vector.setItem(row, asTime ? timestamp(value) : value);
-  }
-}
-
-function fillText(vector: DuckDBVector, text: TextColumn, offset: number, count: number, emptyIsNull: boolean): void {
-  const values = emptyIsNull ? text.values.map((v) => (v === '' ? null : v)) : text.values;
-  const index = text.index;
-  for (let row = 0; row < count; row++) vector.setItem(row, values[index[offset + row] as number] ?? null);
-}
 
 function fillPlain(vector: DuckDBVector, column: Column<unknown>, values: unknown[], offset: number, count: number): void {
   const integers = column.sqlType.startsWith('BIGINT');
@@ -35,23 +24,29 @@ function fillPlain(vector: DuckDBVector, column: Column<unknown>, values: unknow
     else if (Array.isArray(value)) vector.setItem(row, new DuckDBListValue(integers ? value.map(bigint) : value));
     else vector.setItem(row, integers ? bigint(value) : value);
   }
+  vector.flush();
 }
 
-function fillVector(vector: DuckDBVector, column: Column<unknown>, values: ColumnValues, offset: number, count: number): void {
+function fillColumn(chunk: DuckDBDataChunk, index: number, column: Column<unknown>, values: ColumnValues, offset: number, count: number): void {
+  const vector = (): duckdb.Vector => duckdb.data_chunk_get_vector(chunk.chunk, index);
   switch (column.source) {
     case 'time':
+      writeTimestamps(vector(), values as Float64Array, offset, count);
+      return;
     case 'number':
-      fillNumbers(vector, values as Float64Array, offset, count, column.source === 'time');
+      if (column.sqlType === 'INTEGER') writeIntegers(vector(), values as Float64Array, offset, count);
+      else if (column.sqlType === 'DOUBLE') writeDoubles(vector(), values as Float64Array, offset, count);
+      else throw new Error(`column ${column.name}: no vector writer for a number column of type ${column.sqlType}`);
       return;
     case 'text':
     case 'json':
-      fillText(vector, values as TextColumn, offset, count, false);
+      writeText(vector(), values as TextColumn, offset, count, false);
       return;
     case 'optionalText':
-      fillText(vector, values as TextColumn, offset, count, true);
+      writeText(vector(), values as TextColumn, offset, count, true);
       return;
     default:
-      fillPlain(vector, column, values as unknown[], offset, count);
+      fillPlain(chunk.getColumnVector(index), column, values as unknown[], offset, count);
   }
 }
 
@@ -62,9 +57,7 @@ export function* dataChunks(types: readonly DuckDBType[], columns: readonly Colu
     const chunk = DuckDBDataChunk.create(types, count);
     for (let c = 0; c < columns.length; c++) {
       const column = columns[c] as Column<unknown>;
-      const vector = chunk.getColumnVector(c);
-      fillVector(vector, column, records.columns[column.field] as ColumnValues, offset, count);
-      vector.flush();
+      fillColumn(chunk, c, column, records.columns[column.field] as ColumnValues, offset, count);
     }
     yield chunk;
   }

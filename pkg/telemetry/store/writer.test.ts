@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { generateTraffic } from '../../../test/telemetry/generate.ts';
 import { hourDir, telemetryPaths } from './paths.ts';
+import type { LogRecord } from '../records.ts';
 import { TelemetryReader } from './reader.ts';
 import { TelemetryWriter } from './writer.ts';
 
@@ -90,6 +91,49 @@ describe('TelemetryWriter', () => {
       system: 'nats',
       second_field: '3',
     });
+  });
+
+  test('text of every length and script, absent and empty values, times and numbers come back exactly across chunks', async () => {
+    // Strings up to 12 UTF-8 bytes sit inside DuckDB's row slot, longer ones in the vector's heap
+    // (vectors.ts): both sides of that line, non-ASCII on it, repeats and more rows than one chunk.
+    const texts = ['', 'a', 'é', '€uro', '😀', 'twelve bytes', 'thirteen byte', 'thirteen byté', '€€€€', '€€€€é', 'x'.repeat(300), 'ünïcödé '.repeat(40)];
+    const logs: LogRecord[] = [];
+    for (let i = 0; i < 5000; i++) {
+      const text = texts[i % texts.length] as string;
+      logs.push({
+        timeUs: T15 + i * 1_000_001 - 7,
+        level: 'info',
+        severity: (i % 24) + 1,
+        message: `${text}#${i % 7}`,
+        scenario: i % 3 === 0 ? undefined : i % 3 === 1 ? '' : text,
+        gear: `gear-${i}-${text}`,
+        rack: 'r1',
+        traceId: i % 5 === 0 ? undefined : `${i}`.padStart(32, '0'),
+        attributes: { text, i },
+      });
+    }
+    const writer = await TelemetryWriter.open({ dataDir: dataDir() });
+    writer.append('logs', logs);
+    const rows = await writer.query(
+      `SELECT epoch_us(time)::DOUBLE AS time_us, severity, message, scenario, gear, rack, service, trace_id, span_id, attributes::VARCHAR AS attributes
+       FROM live_logs`,
+    );
+    await writer.close();
+    assert.deepEqual(
+      rows,
+      logs.map((log) => ({
+        time_us: log.timeUs,
+        severity: log.severity,
+        message: log.message,
+        scenario: log.scenario || null,
+        gear: log.gear,
+        rack: 'r1',
+        service: null,
+        trace_id: log.traceId ?? null,
+        span_id: null,
+        attributes: JSON.stringify(log.attributes),
+      })),
+    );
   });
 
   test('a batch appended again (a redelivery) is stored once, in the same flush or a later one, across reopen', async () => {
