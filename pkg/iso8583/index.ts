@@ -58,7 +58,9 @@ export function listBuiltinSpecs(): { name: string; title: string; path: string 
 
 /**
  * Decode one message, which must fill `bytes` exactly (leftovers are ISO_EXTRA_BYTES). Values never alias
- * `bytes`. Whatever unpack accepts, pack turns back into the same bytes.
+ * `bytes`; binary values over 64 bytes may share an 8 KiB ArrayBuffer with other values (as small Buffers
+ * do), so read them through byteOffset/byteLength. Whatever unpack accepts, pack turns back into the same
+ * bytes.
  */
 export function unpack(bytes: Uint8Array, spec: IsoSpec): IsoMessage {
   return unpackWith(spec.plan as MessagePlan, bytes, null);

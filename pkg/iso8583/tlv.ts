@@ -337,8 +337,14 @@ export function tlvSubfields(doc: TlvSubfieldsDoc, parent: FieldContext): Subfie
         w.pos += inner.pos;
       } else {
         const bytes = valueBytes(itemValue, tagText);
-        writeLength(bytes.length, w, tagText);
-        ensure(w, bytes.length);
+        if (berLengths && bytes.length < 0x80) {
+          // Fast path: a short-form BER length byte, then the value, after one room check.
+          ensure(w, 1 + bytes.length);
+          w.buf[w.pos++] = bytes.length;
+        } else {
+          writeLength(bytes.length, w, tagText);
+          ensure(w, bytes.length);
+        }
         writeBytes(bytes, w);
       }
     }
