@@ -75,7 +75,12 @@ export interface GearDescriptor<Config = unknown> {
    * what it returns instead of the static `inputs` / `outputs`.
    */
   portsFor?(config: Config): { inputs?: PortSpec[]; outputs?: PortSpec[] };
-  /** Pure gears (no I/O, no clock) can run as Temporal local activities and test without servers. */
+  /**
+   * Pure gears (no I/O, no clock; the same input always emits the same outputs) can run as Temporal
+   * local activities and test without servers, and a rack fuses the wires into them (pkg/rack/fusion.ts):
+   * it runs them in process inside the producer's handling and replays them on redelivery. A pure gear
+   * must therefore not mutate the envelope it receives: fused, that is the producer's own object.
+   */
   pure: boolean;
   create(config: Config, context: GearContext): GearInstance;
 }

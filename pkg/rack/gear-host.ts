@@ -10,10 +10,15 @@
  *   dropped by the stream as duplicates: effectively once.
  * - A handler that throws sends the message to the gear's `error` port (headers say why) when that port
  *   is wired; otherwise the consumer retries with backoff and finally dead-letters it with the reason.
+ * - A fused wire (fusion.ts) is not published to: the message is handed to the pure gear's host on this
+ *   rack (`runFused`), which handles it inside the producer's handling with its own span, metrics and
+ *   error port, and `<dedup key of the skipped publish>` in place of the message id. The producer's
+ *   input is acked once the whole chain's final outputs are stored; a redelivery replays the chain.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { createHash } from 'node:crypto';
 import { type Attributes, metrics, context as otelContext, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import type { Bus, Delivery, RunningConsumer } from '../bus/index.ts';
+import type { Bus, RunningConsumer } from '../bus/index.ts';
 import { isRigError } from '../errors/index.ts';
 import { ERROR_PORT, type GearContext, type GearDescriptor, type GearInstance } from '../gear/descriptor.ts';
 import { envelopeFactory } from '../gear/envelopes.ts';
@@ -21,6 +26,7 @@ import type { Logger } from '../log/index.ts';
 import { maskText } from '../log/index.ts';
 import type { GearRunState } from '../mixer/records.ts';
 import type { ScenarioGear } from '../scenario/model.ts';
+import type { FusedInput } from './fusion.ts';
 import { INSTRUMENTATION_NAME } from '../telemetry/otel.ts';
 import { injectTraceparent, startProcessSpan } from '../telemetry/propagation.ts';
 import { ATTR, messagingAttributes } from '../telemetry/semconv.ts';
@@ -32,6 +38,8 @@ export const ERROR_HEADERS = { code: 'fluxrig-error-code', message: 'fluxrig-err
 export interface WireEnd {
   wire: string;
   subject: string;
+  /** Set when this rack runs the wire in process: the pure gear and input port that take its messages. */
+  fused?: FusedInput;
 }
 
 export interface GearHostOptions {
@@ -48,6 +56,8 @@ export interface GearHostOptions {
   logger: Logger;
   /** Messages handled at once per input port. */
   concurrency: number;
+  /** The host of another gear of this scenario on this rack, to hand fused wires' messages to. */
+  peer?: (gearId: string) => GearHost | undefined;
 }
 
 /** The global OTel tracer: a no-op until the process starts telemetry (pkg/telemetry/otel.ts). */
@@ -81,6 +91,23 @@ type Outcome = 'ok' | 'error-port' | 'failed';
 interface DeliveryScope {
   inputId: string;
   emitted: Map<string, number>;
+}
+
+/** Where a handled message came from, for its `process` span and `messages` row. */
+interface Arrival {
+  subject: string;
+  /** Encoded size; absent for a fused wire, where nothing was encoded. */
+  size?: number;
+  fused: boolean;
+}
+
+/**
+ * Dedup keys grow by `/<gear>/<port>/<n>/<wire>` per fused gear; an envelope id (which a fallback
+ * publish uses, see `handOver`) may hold 128 characters. Long keys are replaced by a digest: still
+ * the same for the same input and path.
+ */
+function boundedKey(key: string): string {
+  return key.length <= 96 ? key : `fused-${createHash('sha256').update(key).digest('base64url')}`;
 }
 
 export class GearHost {
@@ -154,28 +181,39 @@ export class GearHost {
         concurrency: this.options.concurrency,
         maxAckPending: Math.max(1000, this.options.concurrency * 4),
       },
-      (envelope, delivery) => this.traced(port, envelope, delivery, `${scenario}__${gear.id}__${port}`),
+      (envelope, delivery) => this.traced(port, envelope, envelope.id, { subject: delivery.subject, size: delivery.size, fused: false }),
     );
   }
 
-  /** Runs one delivery inside its `process` span (child of the envelope's trace) and delivery scope. */
-  private async traced(port: string, envelope: Envelope, delivery: Delivery, durable: string): Promise<void> {
+  /**
+   * Handles a message a gear on this rack emitted on a fused wire into `port` (fusion.ts), in place of
+   * the delivery that wire would have made: same span, metrics and error port; `key` (the dedup key of
+   * the publish it replaces) stands in for the message id in the dedup keys of what this gear emits.
+   * Rejects when the gear failed and has no error wire.
+   */
+  runFused(port: string, envelope: Envelope, subject: string, key: string): Promise<void> {
+    return this.traced(port, envelope, key, { subject, fused: true });
+  }
+
+  /** Runs one message inside its `process` span (child of the envelope's trace) and delivery scope. */
+  private async traced(port: string, envelope: Envelope, inputId: string, arrival: Arrival): Promise<void> {
     const span: Span = startProcessSpan(tracer, `${this.gearId} process`, envelope, {
-      subject: delivery.subject,
+      subject: arrival.subject,
       messageId: envelope.id,
-      bodySize: delivery.size,
-      consumerGroup: durable,
+      ...(arrival.size === undefined ? {} : { bodySize: arrival.size }),
+      consumerGroup: `${this.options.scenario}__${this.gearId}__${port}`,
       scenario: this.options.scenario,
       gear: this.gearId,
       ...isoSummary(envelope.data),
     });
     span.setAttribute(ATTR.port, port);
+    if (arrival.fused) span.setAttribute(ATTR.fused, true);
     const started = performance.now();
     const labels = this.labelsOf(port);
     let outcome: Outcome = 'ok';
     try {
       const routedToError = await otelContext.with(trace.setSpan(otelContext.active(), span), () =>
-        this.scope.run({ inputId: envelope.id, emitted: new Map() }, () => this.handle(port, envelope)),
+        this.scope.run({ inputId, emitted: new Map() }, () => this.handle(port, envelope)),
       );
       if (routedToError) outcome = 'error-port';
     } catch (error) {
@@ -239,10 +277,34 @@ export class GearHost {
     const [first] = wires as [WireEnd, ...WireEnd[]];
     this.traceOutgoing(outgoing, first.subject);
     if (wires.length === 1) {
-      await this.options.bus.publish(first.subject, outgoing, { msgId: `${base}/${first.wire}` });
+      await this.send(first, outgoing, `${base}/${first.wire}`);
       return;
     }
-    await Promise.all(wires.map((wire) => this.options.bus.publish(wire.subject, outgoing, { msgId: `${base}/${wire.wire}` })));
+    await Promise.all(wires.map((wire) => this.send(wire, outgoing, `${base}/${wire.wire}`)));
+  }
+
+  /** Publishes to one wire, or hands the message to the pure gear of a fused wire when it is running. */
+  private send(wire: WireEnd, outgoing: Envelope, msgId: string): Promise<unknown> {
+    const target = wire.fused ? this.options.peer?.(wire.fused.gear) : undefined;
+    if (wire.fused && target?.state === 'running') return this.handOver(target, wire.fused.port, wire, outgoing, msgId);
+    return this.options.bus.publish(wire.subject, outgoing, { msgId });
+  }
+
+  /**
+   * Runs the fused gear in process. When it fails with no error wire (or could not store its outputs),
+   * the message is stored on the wire after all, so the gear's own consumer retries and finally
+   * dead-letters it exactly as without fusion. Its id is the fused dedup key, which makes that
+   * consumer derive the same keys for what the gear emits as the fused run did (no duplicates of
+   * outputs the failed run already stored), and a redelivered producer input the same fallback.
+   */
+  private async handOver(target: GearHost, port: string, wire: WireEnd, outgoing: Envelope, msgId: string): Promise<void> {
+    const key = boundedKey(msgId);
+    try {
+      await target.runFused(port, outgoing, wire.subject, key);
+    } catch (error) {
+      this.log.debug({ wire: wire.wire, err: maskText(describe(error)) }, 'fused gear failed; message stored on its wire for retries');
+      await this.options.bus.publish(wire.subject, { ...outgoing, id: key }, { msgId });
+    }
   }
 
   /**

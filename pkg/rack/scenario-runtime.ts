@@ -4,6 +4,8 @@
  * little as possible: gears whose type, config and input wires are unchanged keep running with their
  * in-flight messages, and output wire changes take effect on the next emit. Durable flows the rack
  * owns run through ScenarioFlows (flow-runtime.ts); their state is reported as `flow:<id>` entries.
+ * Wires into pure gears that run here too are fused (fusion.ts): marked in the output table, so the
+ * producer hands their messages to the pure gear's host instead of publishing them.
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { Bus } from '../bus/index.ts';
@@ -13,6 +15,7 @@ import type { GearRunState, RackScenarioStatus, ScenarioRecord } from '../mixer/
 import { portsOf, splitPortRef, wireName, type Scenario, type ScenarioGear } from '../scenario/index.ts';
 import { dataSubject } from '../wire/subjects.ts';
 import { type FlowEngine, ScenarioFlows } from './flow-runtime.ts';
+import { type FusedInput, fusedWires } from './fusion.ts';
 import { GearHost, type WireEnd } from './gear-host.ts';
 
 type PortTable = Map<string, Map<string, WireEnd[]>>;
@@ -55,7 +58,7 @@ export class ScenarioRuntime {
     await this.stopHosts(toStop);
 
     this.record = record;
-    this.outputs = portTable(next, 'from');
+    this.outputs = portTable(next, 'from', fusedWires(next, gearIds, this.options.catalogue));
     this.inputs = nextInputs;
     for (const id of gearIds) {
       if (this.hosts.has(id)) continue;
@@ -106,6 +109,7 @@ export class ScenarioRuntime {
       rack: this.options.rack,
       logger: this.options.logger,
       concurrency: gear.concurrency ?? this.options.concurrency,
+      peer: (gearId) => this.hosts.get(gearId),
     });
     this.hosts.set(id, host);
     try {
@@ -133,7 +137,7 @@ function rank(order: string[], id: string): number {
   return index === -1 ? order.length : index;
 }
 
-function portTable(scenario: Scenario, side: 'from' | 'to'): PortTable {
+function portTable(scenario: Scenario, side: 'from' | 'to', fused: ReadonlyMap<string, FusedInput> = new Map()): PortTable {
   const table: PortTable = new Map();
   for (const wire of scenario.wires) {
     const { gear, port } = splitPortRef(wire[side]);
@@ -142,7 +146,8 @@ function portTable(scenario: Scenario, side: 'from' | 'to'): PortTable {
     table.set(gear, ports);
     const ends = ports.get(port) ?? [];
     ports.set(port, ends);
-    ends.push({ wire: name, subject: dataSubject(scenario.id, name) });
+    const inProcess = fused.get(name);
+    ends.push(inProcess ? { wire: name, subject: dataSubject(scenario.id, name), fused: inProcess } : { wire: name, subject: dataSubject(scenario.id, name) });
   }
   return table;
 }

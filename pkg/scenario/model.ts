@@ -42,11 +42,31 @@ export const gearSchema = z.strictObject({
   concurrency: z.number().int().min(1).max(4096).optional(),
 });
 
+/**
+ * A wire: the messages leaving one output port for one input port, on the JetStream subject
+ * `fluxrig.data.<scenario>.<wire>`.
+ *
+ * Fusion (the default): when the wire leads into a pure gear (parse, build, router, transform, filter)
+ * that runs on the same rack as the gear producing on it, and no durable flow reads the wire, the rack
+ * runs the pure gear in process as part of the producer's handling instead of storing the message on
+ * the wire and consuming it again (pkg/rack/fusion.ts). Spans, gear metrics, `messages` rows and error
+ * ports stay per gear; what is fused simply never appears on the wire's subject. `fuse: false` keeps
+ * the JetStream hop, for a wire you want to observe (or tap) on NATS.
+ */
 export const wireSchema = z.strictObject({
   /** Name of the wire; becomes the last token of `fluxrig.data.<scenario>.<wire>`. Derived when absent. */
   id: identifier.optional(),
   from: portRef,
   to: portRef,
+  /** `false` keeps this wire a JetStream hop even where the rack could run its pure receiving gear in process. */
+  fuse: z
+    .boolean()
+    .optional()
+    .describe(
+      'Default true: a wire into a pure gear (parse, build, router, transform, filter) on the same rack as its producer, read by no durable flow, ' +
+        'is run in process (no message on fluxrig.data.<scenario>.<wire>; spans, metrics and error ports stay per gear). ' +
+        'false keeps the durable JetStream hop, e.g. to observe the wire on NATS.',
+    ),
 });
 
 /**

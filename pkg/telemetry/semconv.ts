@@ -19,6 +19,8 @@ export const ATTR = {
   gear: 'fluxrig.gear',
   rack: 'fluxrig.rack',
   port: 'fluxrig.port',
+  /** true on the `process` span of a gear that ran in process on a fused wire (pkg/rack/fusion.ts). */
+  fused: 'fluxrig.fused',
   isoMti: 'iso8583.mti',
   isoResponseCode: 'iso8583.response_code',
   serviceName: 'service.name',
