@@ -50,15 +50,31 @@ function fillColumn(chunk: DuckDBDataChunk, index: number, column: Column<unknow
   }
 }
 
-/** The data chunks holding `records` (at most ROWS_PER_CHUNK rows each), in row order. */
-export function* dataChunks(types: readonly DuckDBType[], columns: readonly Column<unknown>[], records: ColumnarRecords): Generator<DuckDBDataChunk> {
-  for (let offset = 0; offset < records.rows; offset += ROWS_PER_CHUNK) {
-    const count = Math.min(ROWS_PER_CHUNK, records.rows - offset);
-    const chunk = DuckDBDataChunk.create(types, count);
-    for (let c = 0; c < columns.length; c++) {
-      const column = columns[c] as Column<unknown>;
-      fillColumn(chunk, c, column, records.columns[column.field] as ColumnValues, offset, count);
+/**
+ * How a signal's chunks are made: its columns and their DuckDB logical types, built once (DuckDB's
+ * own `DuckDBDataChunk.create` builds a logical type per column for every chunk).
+ */
+export class ChunkLayout {
+  private readonly logicalTypes: duckdb.LogicalType[];
+
+  constructor(
+    types: readonly DuckDBType[],
+    private readonly columns: readonly Column<unknown>[],
+  ) {
+    this.logicalTypes = types.map((type) => type.toLogicalType().logical_type);
+  }
+
+  /** The data chunks holding `records` (at most ROWS_PER_CHUNK rows each), in row order. */
+  *dataChunks(records: ColumnarRecords): Generator<DuckDBDataChunk> {
+    for (let offset = 0; offset < records.rows; offset += ROWS_PER_CHUNK) {
+      const count = Math.min(ROWS_PER_CHUNK, records.rows - offset);
+      const chunk = new DuckDBDataChunk(duckdb.create_data_chunk(this.logicalTypes));
+      chunk.rowCount = count;
+      for (let c = 0; c < this.columns.length; c++) {
+        const column = this.columns[c] as Column<unknown>;
+        fillColumn(chunk, c, column, records.columns[column.field] as ColumnValues, offset, count);
+      }
+      yield chunk;
     }
-    yield chunk;
   }
 }

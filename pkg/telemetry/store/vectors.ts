@@ -72,8 +72,12 @@ const IN_HEAP = 3;
 
 /** Growable scratch of the text writer, kept between calls (one JS thread, never re-entered). */
 let states = new Uint8Array(ROWS_PER_CHUNK);
+/** Per dictionary position, its string_t: words length, prefix or inlined bytes, pointer low, high. */
 let templates = new Uint32Array(ROWS_PER_CHUNK * 4);
 let templateBytes = new Uint8Array(templates.buffer);
+/** Dictionary positions used by the chunk's rows, in first-use order. */
+let used = new Int32Array(ROWS_PER_CHUNK);
+/** The used values' UTF-8, end to end; what DuckDB copies into the vector's heap. */
 let heapBytes = new Uint8Array(64 * 1024);
 const utf8 = new TextEncoder();
 
@@ -82,25 +86,42 @@ function reserveDictionary(size: number): void {
   states = new Uint8Array(size);
   templates = new Uint32Array(size * 4);
   templateBytes = new Uint8Array(templates.buffer);
+  used = new Int32Array(size);
 }
 
 function reserveHeap(bytes: number): void {
-  if (heapBytes.length >= bytes) return;
-  const grown = new Uint8Array(Math.max(bytes, heapBytes.length * 2));
-  grown.set(heapBytes);
-  heapBytes = grown;
+  if (heapBytes.length < bytes) heapBytes = new Uint8Array(Math.max(bytes, heapBytes.length * 2));
 }
 
-/** Writes `text` as UTF-8 at `heapBytes[at]` (room reserved by the caller); returns its length. */
-function encodeAt(text: string, at: number): number {
-  // ASCII in a JS loop: telemetry text (ids, names, JSON keys) nearly always is, and a call into
-  // TextEncoder costs more than the loop for strings this short.
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code >= 0x80) return utf8.encodeInto(text, heapBytes.subarray(at)).written;
-    heapBytes[at + i] = code;
+/**
+ * Encodes the used values end to end into `heapBytes`, leaving each one's byte offset in its template's
+ * third word and its byte length in the first; returns the bytes written. One TextEncoder call for
+ * them all when they are ASCII (telemetry text nearly always is: ids, names, JSON keys), so that byte
+ * offsets are the character offsets; one call per value otherwise.
+ */
+function encodeUsed(values: readonly (string | null)[], usedCount: number): number {
+  const parts = new Array<string>(usedCount);
+  let chars = 0;
+  for (let i = 0; i < usedCount; i++) {
+    const position = used[i] as number;
+    const value = values[position] as string;
+    parts[i] = value;
+    templates[position * 4] = value.length;
+    templates[position * 4 + 2] = chars;
+    chars += value.length;
   }
-  return text.length;
+  reserveHeap(chars * 3);
+  const joined = parts.join('');
+  if (utf8.encodeInto(joined, heapBytes).written === chars) return chars;
+  let bytes = 0;
+  for (let i = 0; i < usedCount; i++) {
+    const position = used[i] as number;
+    const length = utf8.encodeInto(values[position] as string, heapBytes.subarray(bytes)).written;
+    templates[position * 4] = length;
+    templates[position * 4 + 2] = bytes;
+    bytes += length;
+  }
+  return bytes;
 }
 
 /**
@@ -111,8 +132,8 @@ export function writeText(vector: duckdb.Vector, text: TextColumn, offset: numbe
   const { values, index } = text;
   reserveDictionary(values.length);
   states.fill(UNSEEN, 0, values.length);
-  // 1. Each value used by these rows: its string_t, the pointer for now only its offset in the heap bytes.
-  let heapLength = 0;
+  // 1. The values these rows use, encoded.
+  let usedCount = 0;
   let nulls = false;
   for (let row = 0; row < count; row++) {
     const position = index[offset + row] as number;
@@ -121,40 +142,47 @@ export function writeText(vector: duckdb.Vector, text: TextColumn, offset: numbe
     if (value === null || (emptyIsNull && value === '')) {
       states[position] = ABSENT;
       nulls = true;
-      continue;
+    } else {
+      states[position] = IN_HEAP;
+      used[usedCount++] = position;
     }
-    reserveHeap(heapLength + value.length * 3);
-    const length = encodeAt(value, heapLength);
+  }
+  const heapLength = encodeUsed(values, usedCount);
+  // 2. Their string_t: short ones inlined, long ones pointing into the heap bytes, for now by offset.
+  let anyInHeap = false;
+  for (let i = 0; i < usedCount; i++) {
+    const position = used[i] as number;
     const word = position * 4;
-    templates[word] = length;
+    const length = templates[word] as number;
+    const at = templates[word + 2] as number;
     if (length <= INLINE_BYTES) {
       templates[word + 1] = 0;
       templates[word + 2] = 0;
       templates[word + 3] = 0;
-      templateBytes.set(heapBytes.subarray(heapLength, heapLength + length), word * 4 + 4);
+      for (let b = 0; b < length; b++) templateBytes[word * 4 + 4 + b] = heapBytes[at + b] as number;
       states[position] = INLINED;
     } else {
-      templateBytes.set(heapBytes.subarray(heapLength, heapLength + 4), word * 4 + 4);
-      templates[word + 2] = heapLength;
-      templates[word + 3] = 0;
-      heapLength += length;
-      states[position] = IN_HEAP;
+      templates[word + 1] = (heapBytes[at] as number) | ((heapBytes[at + 1] as number) << 8) | ((heapBytes[at + 2] as number) << 16) | ((heapBytes[at + 3] as number) << 24);
+      anyInHeap = true;
     }
   }
-  // 2. The long values into the vector's string heap in one call; their pointers from its address.
-  if (heapLength > 0) {
+  // 3. The heap bytes into the vector's string heap in one call (longer than 12 bytes, so DuckDB
+  // stores them there); the long values' pointers from its address.
+  if (anyInHeap) {
     duckdb.vector_assign_string_element_len(vector, 0, heapBytes.subarray(0, heapLength));
     const stored = new Uint32Array(duckdb.vector_get_data(vector, STRING_T_BYTES).slice().buffer);
     const baseLow = stored[2] as number;
     const baseHigh = stored[3] as number;
-    for (let position = 0; position < values.length; position++) {
+    for (let i = 0; i < usedCount; i++) {
+      const position = used[i] as number;
       if (states[position] !== IN_HEAP) continue;
       const low = baseLow + (templates[position * 4 + 2] as number);
       templates[position * 4 + 2] = low; // wraps to the low 32 bits
       templates[position * 4 + 3] = low >= TWO_POW_32 ? baseHigh + 1 : baseHigh;
     }
   }
-  // 3. Every row's string_t, then one copy (the long values' row 0 is overwritten; its bytes stay in the heap).
+  // 4. Every row's string_t, then one copy (row 0's slot, which held the heap bytes, is overwritten;
+  // the bytes stay in the heap).
   if (nulls) validityWords.fill(0xffffffff, 0, Math.ceil(count / 64) * 2);
   for (let row = 0; row < count; row++) {
     const position = index[offset + row] as number;

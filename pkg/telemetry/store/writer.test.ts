@@ -104,7 +104,7 @@ describe('TelemetryWriter', () => {
         timeUs: T15 + i * 1_000_001 - 7,
         level: 'info',
         severity: (i % 24) + 1,
-        message: `${text}#${i % 7}`,
+        message: i % 11 === 0 ? '' : `${text}#${i % 7}`,
         scenario: i % 3 === 0 ? undefined : i % 3 === 1 ? '' : text,
         gear: `gear-${i}-${text}`,
         rack: 'r1',

@@ -26,7 +26,7 @@ import {
 import { RigError } from '../../errors/index.ts';
 import { type ColumnarRecords, type ColumnBatch, checkColumns, toColumns } from '../columnar.ts';
 import { type RecordBySignal, SIGNALS, type Signal, type TelemetryBatch } from '../records.ts';
-import { dataChunks } from './chunks.ts';
+import { ChunkLayout } from './chunks.ts';
 import { ensureSchemaFiles, recoverInterruptedRolls, rollFinishedHours, type RollResult } from './parquet.ts';
 import { sqlString, type TelemetryPaths, telemetryPaths } from './paths.ts';
 import { applyRetention, type RetentionResult } from './retention.ts';
@@ -64,8 +64,7 @@ export function batchId(batch: Pick<TelemetryBatch, 'producer' | 'seq'>): string
 
 interface SignalSink {
   appender: DuckDBAppender;
-  types: DuckDBType[];
-  columns: Column<unknown>[];
+  layout: ChunkLayout;
   pending: PendingRows[];
 }
 
@@ -126,7 +125,7 @@ export class TelemetryWriter {
       const appender = await connection.createAppender(liveTable(signal));
       const types: DuckDBType[] = [];
       for (let i = 0; i < appender.columnCount; i++) types.push(appender.columnType(i));
-      sinks[signal] = { appender, types, columns: COLUMNS[signal] as Column<unknown>[], pending: [] };
+      sinks[signal] = { appender, layout: new ChunkLayout(types, COLUMNS[signal] as Column<unknown>[]), pending: [] };
     }
     const batchIds = await connection.createAppender('telemetry_batches');
     const writer = new TelemetryWriter(instance, connection, sinks, batchIds, options);
@@ -152,8 +151,7 @@ export class TelemetryWriter {
   }
 
   private chunked(records: ColumnarRecords): PendingRows {
-    const sink = this.sinks[records.signal];
-    return { signal: records.signal, rows: records.rows, chunks: [...dataChunks(sink.types, sink.columns, records)] };
+    return { signal: records.signal, rows: records.rows, chunks: [...this.sinks[records.signal].layout.dataChunks(records)] };
   }
 
   /** Rows buffered and not yet flushed. */
