@@ -2,14 +2,19 @@
  * bench/switch: authorisations per second and latency through `rig run` (the example payment switch on
  * an all-in-one node, real processes, loopback TCP), next to the same acquirer load sent straight to
  * the issuer simulator in the same run — the floor a switch cannot beat on this machine.
+ * The switch runs twice: as shipped (wires into pure gears fused, pkg/rack/fusion.ts) and with
+ * `fuse: false` on every wire (a JetStream hop per wire, as before fusion), each in its own `rig run`.
  *
  *   node --import tsx bench/switch/run.ts [--count 5000] [--concurrency 128] [--connections 8]
  *
  * Goal from the issue: >= 10k TPS with p99 <= 10 ms on 2 cores.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse, stringify } from 'yaml';
+import { interpolateEnv } from '../../pkg/scenario/index.ts';
 import { runAcquirer, type AcquirerReport } from '../../pkg/sim/acquirer.ts';
 import { startIssuer } from '../../pkg/sim/issuer.ts';
 import { freePort } from '../../pkg/supervise/index.ts';
@@ -37,22 +42,50 @@ async function main(): Promise<void> {
   const direct = await runAcquirer({ ...load, port: issuer.port });
   await issuer.close();
 
+  const hops = await throughSwitch(load, false);
+  const fused = await throughSwitch(load, true);
+  const cpu = (report: SwitchReport) => `   rig cpu/auth ${report.rigCpuUsPerAuth.toFixed(0)} µs`;
+  process.stdout.write(`${row('issuer simulator, direct', direct)}\n${row('switch, fuse: false', hops)}${cpu(hops)}\n${row('switch, fused (as shipped)', fused)}${cpu(fused)}\n`);
+  process.stdout.write(`  ratio switch fused / fuse: false TPS   ${(fused.tps / hops.tps).toFixed(3)}   p99 ${(fused.latencyMs.p99 / hops.latencyMs.p99).toFixed(3)}   rig cpu/auth ${(fused.rigCpuUsPerAuth / hops.rigCpuUsPerAuth).toFixed(3)}\n`);
+  process.stdout.write(`  ratio switch fuse: false / direct TPS  ${(hops.tps / direct.tps).toFixed(3)}\n`);
+  process.stdout.write(`  ratio switch fused / direct TPS        ${(fused.tps / direct.tps).toFixed(3)}\n`);
+  process.stdout.write(`  goal: >= 10000 TPS and p99 <= 10 ms: ${fused.tps >= 10_000 && fused.latencyMs.p99 <= 10 ? 'met' : 'NOT met'}\n`);
+}
+
+/** The acquirer's report plus the rig process's own CPU (mixer, rack, telemetry sink; not nats-server) per authorisation. */
+type SwitchReport = AcquirerReport & { rigCpuUsPerAuth: number };
+
+/** utime + stime of a process from /proc, in seconds. */
+function cpuSecondsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+const EXAMPLE = fileURLToPath(new URL('../../configs/scenarios/payment-switch.yaml', import.meta.url));
+
+/** The example switch under its own `rig run`; with `fuse` false, every wire keeps its JetStream hop. */
+async function throughSwitch(load: { count: number; concurrency: number; connections: number; timeoutMs: number }, fuse: boolean): Promise<SwitchReport> {
   const [acquirerPort, issuerPort] = [await freePort(), await freePort()];
-  const rig = await startRig(['run'], {
-    FLUXRIG_NODE_DATA_DIR: mkdtempSync(join(tmpdir(), 'fluxrig-bench-switch-')),
+  const dataDir = mkdtempSync(join(tmpdir(), 'fluxrig-bench-switch-'));
+  const ports = { FLUXRIG_ACQUIRER_PORT: String(acquirerPort), FLUXRIG_ISSUER_PORT: String(issuerPort) };
+  const scenario = parse(interpolateEnv(readFileSync(EXAMPLE, 'utf8'), ports, EXAMPLE).text) as { wires: Record<string, unknown>[] };
+  if (!fuse) for (const wire of scenario.wires) wire.fuse = false;
+  const file = join(dataDir, 'payment-switch.yaml');
+  writeFileSync(file, stringify(scenario));
+  const rig = await startRig(['run', '--scenario', file], {
+    FLUXRIG_NODE_DATA_DIR: dataDir,
     FLUXRIG_NATS_EMBEDDED_PORT: '0',
     FLUXRIG_TEMPORAL_EMBEDDED_PORT: '0',
     FLUXRIG_MIXER_PORT: '0',
-    FLUXRIG_ACQUIRER_PORT: String(acquirerPort),
-    FLUXRIG_ISSUER_PORT: String(issuerPort),
+    ...ports,
     FLUXRIG_LOG_LEVEL: 'warn',
   });
   try {
-    await runAcquirer({ ...load, port: acquirerPort, count: Math.min(1000, COUNT) }); // warm-up
-    const switched = await runAcquirer({ ...load, port: acquirerPort });
-    process.stdout.write(`${row('issuer simulator, direct', direct)}\n${row('through rig run (switch)', switched)}\n`);
-    process.stdout.write(`  ratio switch / direct TPS      ${(switched.tps / direct.tps).toFixed(3)}\n`);
-    process.stdout.write(`  goal: >= 10000 TPS and p99 <= 10 ms: ${switched.tps >= 10_000 && switched.latencyMs.p99 <= 10 ? 'met' : 'NOT met'}\n`);
+    await runAcquirer({ ...load, port: acquirerPort, count: Math.min(1000, load.count) }); // warm-up
+    const pid = rig.child.pid as number;
+    const before = cpuSecondsOf(pid);
+    const report = await runAcquirer({ ...load, port: acquirerPort });
+    return { ...report, rigCpuUsPerAuth: ((cpuSecondsOf(pid) - before) * 1e6) / report.answered };
   } finally {
     await rig.kill('SIGTERM');
   }
