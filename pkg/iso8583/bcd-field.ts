@@ -5,7 +5,7 @@
  * bytes) with the BCD encoder called directly, because these fields are most of a binary message. field.ts
  * decides when to use it; nothing else should call it.
  */
-import { checkBcdText, decodeBcdDigits, encodeBcdDigits } from './encoding/bcd.ts';
+import { checkBcdText, checkBcdValue, decodeBcdDigits, encodeCheckedBcdDigits } from './encoding/bcd.ts';
 import { IsoErrorCode, isoError } from './errors.ts';
 import { ensure, type Reader, type Writer } from './io.ts';
 import type { Padder } from './padding.ts';
@@ -59,29 +59,33 @@ export function bcdDigitsField(shape: BcdDigitsShape): FieldCodec {
     return value;
   };
 
-  const encode = (value: unknown, w: Writer): void => {
-    checkBcdText(value, allowed, kind, label);
-    let text = value;
-    let units = text.length;
+  /** Why `units` digits do not fit this field, or undefined when they do (after padding). */
+  const lengthProblem = (units: number): string | undefined => {
     if (prefixer === undefined) {
-      if (units !== maxUnits) {
-        if (padder === undefined || units > maxUnits) {
-          throw isoError(IsoErrorCode.BAD_LENGTH, label, undefined, `fixed length is ${maxUnits}, value has ${units}`);
-        }
-        text = padder.pad(text, maxUnits);
-        units = maxUnits;
-      }
-    } else if (units > maxUnits) {
-      throw isoError(IsoErrorCode.BAD_LENGTH, label, undefined, `value length ${units} exceeds the maximum ${maxUnits}`);
-    } else if (units < minUnits) {
-      throw isoError(IsoErrorCode.BAD_LENGTH, label, undefined, `value length ${units} is below the minimum ${minUnits}`);
+      return units === maxUnits || (padder !== undefined && units < maxUnits) ? undefined : `fixed length is ${maxUnits}, value has ${units}`;
     }
+    if (units > maxUnits) return `value length ${units} exceeds the maximum ${maxUnits}`;
+    if (units < minUnits) return `value length ${units} is below the minimum ${minUnits}`;
+    return undefined;
+  };
+
+  const encode = (value: unknown, w: Writer): void => {
+    checkBcdValue(value, label);
+    const problem = lengthProblem(value.length);
+    if (problem !== undefined) {
+      // A bad character is reported before a bad length (the order the generic composition checks in).
+      checkBcdText(value, allowed, kind, label);
+      throw isoError(IsoErrorCode.BAD_LENGTH, label, undefined, problem);
+    }
+    const text = prefixer === undefined && value.length < maxUnits ? padder!.pad(value, maxUnits) : value;
+    const units = text.length;
     ensure(w, prefixBytes + ((units + 1) >> 1));
     if (prefixer !== undefined) {
       prefixer.encode(units, w.buf, w.pos);
       w.pos += prefixBytes;
     }
-    w.pos = encodeBcdDigits(text, 0, w.buf, w.pos, track, padLeft, padNibble);
+    // Characters are checked while packing (the pad character belongs to the type).
+    w.pos = encodeCheckedBcdDigits(text, w.buf, w.pos, allowed, kind, label, padLeft, padNibble);
   };
 
   return { label, description, path, field, depth, decode, encode };

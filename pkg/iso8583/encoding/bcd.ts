@@ -57,18 +57,20 @@ export function bcdCodec(kind: BcdKind, padLeft: boolean, padNibble: number): Da
 
 /** Checks a value before BCD packing: a string whose characters all belong to `allowed`. */
 export function checkBcdText(value: unknown, allowed: Uint8Array, kind: BcdKind, label: string): asserts value is string {
+  checkBcdValue(value, label);
+  const bad = firstBadChar(value, allowed);
+  if (bad >= 0) notBcd(value.charCodeAt(bad), kind, label);
+}
+
+/** Only the JS type: the characters are checked by checkBcdText, or while packing by encodeCheckedBcdDigits. */
+export function checkBcdValue(value: unknown, label: string): asserts value is string {
   if (typeof value !== 'string') {
     throw isoError(IsoErrorCode.BAD_VALUE, label, undefined, `expected a string, got ${describeValue(value)}`);
   }
-  const bad = firstBadChar(value, allowed);
-  if (bad >= 0) {
-    throw isoError(
-      IsoErrorCode.BAD_CHAR,
-      label,
-      undefined,
-      `character ${showByte(value.charCodeAt(bad))} cannot be BCD-encoded for type ${kind}`,
-    );
-  }
+}
+
+function notBcd(code: number, kind: BcdKind, label: string): never {
+  throw isoError(IsoErrorCode.BAD_CHAR, label, undefined, `character ${showByte(code)} cannot be BCD-encoded for type ${kind}`);
 }
 
 /**
@@ -112,6 +114,36 @@ export function decodeBcdDigits(
     if ((byte & 0x0f) !== padNibble) throw badPad(label, last, byte & 0x0f, padNibble);
   }
   return readLatin1(scratch, 0, out);
+}
+
+/**
+ * encodeBcdDigits for unchecked text: refuses (as checkBcdText would) the first character `allowed` does
+ * not hold, in the same pass that packs the digits.
+ */
+export function encodeCheckedBcdDigits(
+  text: string,
+  out: Uint8Array,
+  pos: number,
+  allowed: Uint8Array,
+  kind: BcdKind,
+  label: string,
+  padLeft: boolean,
+  padNibble: number,
+): number {
+  const track = kind === 'z';
+  let pendingHigh = (text.length & 1) === 1 && padLeft ? padNibble : -1;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code > 255 || allowed[code] === 0) notBcd(code, kind, label);
+    const nibble = nibbleOf(code, track);
+    if (pendingHigh < 0) pendingHigh = nibble;
+    else {
+      out[pos++] = (pendingHigh << 4) | nibble;
+      pendingHigh = -1;
+    }
+  }
+  if (pendingHigh >= 0) out[pos++] = (pendingHigh << 4) | padNibble;
+  return pos;
 }
 
 /**
