@@ -210,7 +210,7 @@ try {
   process.stdout.write(`bench/telemetry: ${fmt(spans.length)} spans in ${batches.length} batches of ${BATCH}\n`);
   if (ONLY === 'writer' || ONLY === 'pipeline') {
     const step = ONLY === 'writer' ? await writerAlone() : await pipeline();
-    process.stdout.write(`  ${ONLY}: ${fmt(step.spansPerSecond)} spans/s, ${cpuNote(step)}\n`);
+    process.stdout.write(`  ${ONLY}: ${fmt(step.spansPerSecond)} spans/s, ${cpuNote(step)}, peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB\n`);
   } else {
     const raw = await rawAppenderBaseline();
     process.stdout.write(`  raw appender loop (baseline)        ${fmt(raw).padStart(10)} spans/s\n`);
