@@ -6,11 +6,20 @@
  * through @duckdb/node-api's vectors. Pure conversion: the caller appends the chunks and owns the
  * transaction.
  */
-import duckdb from '@duckdb/node-bindings';
+import type { LogicalType } from '@duckdb/node-bindings';
 import { DuckDBDataChunk, DuckDBListValue, type DuckDBType, type DuckDBVector } from '@duckdb/node-api';
 import type { ColumnarRecords, ColumnValues, TextColumn } from '../columnar.ts';
 import type { Column } from './schema.ts';
-import { ROWS_PER_CHUNK, writeDoubles, writeIntegers, writeText, writeTimestamps } from './vectors.ts';
+import {
+  columnVector,
+  createDataChunk,
+  loadVectorBindings,
+  ROWS_PER_CHUNK,
+  writeDoubles,
+  writeIntegers,
+  writeText,
+  writeTimestamps,
+} from './vectors.ts';
 
 export { ROWS_PER_CHUNK };
 
@@ -28,7 +37,7 @@ function fillPlain(vector: DuckDBVector, column: Column<unknown>, values: unknow
 }
 
 function fillColumn(chunk: DuckDBDataChunk, index: number, column: Column<unknown>, values: ColumnValues, offset: number, count: number): void {
-  const vector = (): duckdb.Vector => duckdb.data_chunk_get_vector(chunk.chunk, index);
+  const vector = () => columnVector(chunk.chunk, index);
   switch (column.source) {
     case 'time':
       writeTimestamps(vector(), values as Float64Array, offset, count);
@@ -55,21 +64,25 @@ function fillColumn(chunk: DuckDBDataChunk, index: number, column: Column<unknow
  * own `DuckDBDataChunk.create` builds a logical type per column for every chunk).
  */
 export class ChunkLayout {
-  private readonly logicalTypes: duckdb.LogicalType[];
+  private readonly logicalTypes: LogicalType[];
 
-  constructor(
+  private constructor(
     types: readonly DuckDBType[],
     private readonly columns: readonly Column<unknown>[],
   ) {
     this.logicalTypes = types.map((type) => type.toLogicalType().logical_type);
   }
 
+  static async create(types: readonly DuckDBType[], columns: readonly Column<unknown>[]): Promise<ChunkLayout> {
+    await loadVectorBindings();
+    return new ChunkLayout(types, columns);
+  }
+
   /** The data chunks holding `records` (at most ROWS_PER_CHUNK rows each), in row order. */
   *dataChunks(records: ColumnarRecords): Generator<DuckDBDataChunk> {
     for (let offset = 0; offset < records.rows; offset += ROWS_PER_CHUNK) {
       const count = Math.min(ROWS_PER_CHUNK, records.rows - offset);
-      const chunk = new DuckDBDataChunk(duckdb.create_data_chunk(this.logicalTypes));
-      chunk.rowCount = count;
+      const chunk = new DuckDBDataChunk(createDataChunk(this.logicalTypes, count));
       for (let c = 0; c < this.columns.length; c++) {
         const column = this.columns[c] as Column<unknown>;
         fillColumn(chunk, c, column, records.columns[column.field] as ColumnValues, offset, count);

@@ -22,10 +22,35 @@
  * Node bindings for is.
  */
 import { endianness } from 'node:os';
-import duckdb from '@duckdb/node-bindings';
+import type DuckDBBindings from '@duckdb/node-bindings';
+import type { DataChunk, LogicalType, Vector } from '@duckdb/node-bindings';
 import type { TextColumn } from '../columnar.ts';
 
 if (endianness() !== 'LE') throw new Error('pkg/telemetry/store/vectors.ts writes DuckDB vectors in little-endian layout');
+
+/**
+ * The bindings, imported on first use (`loadVectorBindings`), not statically: in the single executable
+ * (deploy/sea) a static import of them lists the addon's exports while the bundle starts, which
+ * loads the DuckDB addon for every command, even `rig --version`.
+ */
+let duckdb: typeof DuckDBBindings;
+
+/** Makes the writers usable; call (and await) before any of them. */
+export async function loadVectorBindings(): Promise<void> {
+  duckdb ??= (await import('@duckdb/node-bindings')).default;
+}
+
+/** A data chunk of `rows` rows with columns of `types`. */
+export function createDataChunk(types: LogicalType[], rows: number): DataChunk {
+  const chunk = duckdb.create_data_chunk(types);
+  duckdb.data_chunk_set_size(chunk, rows);
+  return chunk;
+}
+
+/** The vector of a chunk's column. */
+export function columnVector(chunk: DataChunk, column: number): Vector {
+  return duckdb.data_chunk_get_vector(chunk, column);
+}
 
 /** The rows of one data chunk (DuckDB's vector size). */
 export const ROWS_PER_CHUNK = 2048;
@@ -42,7 +67,7 @@ const rowInt32s = new Int32Array(rowsBuffer);
 const validityWords = new Uint32Array(ROWS_PER_CHUNK / 32);
 
 /** TIMESTAMP (int64 microseconds) from float64 microseconds, truncated like BigInt(Math.trunc(x)). */
-export function writeTimestamps(vector: duckdb.Vector, micros: Float64Array, offset: number, count: number): void {
+export function writeTimestamps(vector: Vector, micros: Float64Array, offset: number, count: number): void {
   for (let row = 0; row < count; row++) {
     const value = Math.trunc(micros[offset + row] as number);
     const high = Math.floor(value / TWO_POW_32);
@@ -53,13 +78,13 @@ export function writeTimestamps(vector: duckdb.Vector, micros: Float64Array, off
 }
 
 /** DOUBLE: the float64 values as they are. */
-export function writeDoubles(vector: duckdb.Vector, numbers: Float64Array, offset: number, count: number): void {
+export function writeDoubles(vector: Vector, numbers: Float64Array, offset: number, count: number): void {
   // Columns are built in plain ArrayBuffers (columnar.ts), never in shared memory.
   duckdb.copy_data_to_vector(vector, 0, numbers.buffer as ArrayBuffer, numbers.byteOffset + offset * 8, count * 8);
 }
 
 /** INTEGER: each value converted as an Int32Array converts it (as @duckdb/node-api's vector does). */
-export function writeIntegers(vector: duckdb.Vector, numbers: Float64Array, offset: number, count: number): void {
+export function writeIntegers(vector: Vector, numbers: Float64Array, offset: number, count: number): void {
   for (let row = 0; row < count; row++) rowInt32s[row] = numbers[offset + row] as number;
   duckdb.copy_data_to_vector(vector, 0, rowsBuffer, 0, count * 4);
 }
@@ -128,7 +153,7 @@ function encodeUsed(values: readonly (string | null)[], usedCount: number): numb
  * VARCHAR/JSON from a dictionary column: row `r` of the vector gets `values[index[offset + r]]`, NULL
  * for null (and for '' when `emptyIsNull`).
  */
-export function writeText(vector: duckdb.Vector, text: TextColumn, offset: number, count: number, emptyIsNull: boolean): void {
+export function writeText(vector: Vector, text: TextColumn, offset: number, count: number, emptyIsNull: boolean): void {
   const { values, index } = text;
   reserveDictionary(values.length);
   states.fill(UNSEEN, 0, values.length);

@@ -135,7 +135,7 @@ export class TelemetryWriter {
       const appender = await connection.createAppender(liveTable(signal));
       const types: DuckDBType[] = [];
       for (let i = 0; i < appender.columnCount; i++) types.push(appender.columnType(i));
-      sinks[signal] = { appender, layout: new ChunkLayout(types, COLUMNS[signal] as Column<unknown>[]), pending: [] };
+      sinks[signal] = { appender, layout: await ChunkLayout.create(types, COLUMNS[signal] as Column<unknown>[]), pending: [] };
     }
     const batchIds = await connection.createAppender('telemetry_batches');
     const writer = new TelemetryWriter(instance, connection, sinks, batchIds, options);
