@@ -36,6 +36,22 @@ async function startClient(port: number, config: Record<string, unknown> = {}) {
   return { host, client, context };
 }
 
+/** Counts write() calls on `socket`, passing each through: how many socket writes the frames took. */
+function countWrites(socket: Socket): { count: number } {
+  const counter = { count: 0 };
+  const write = socket.write.bind(socket) as (...args: unknown[]) => boolean;
+  socket.write = ((...args: unknown[]) => {
+    counter.count++;
+    return write(...args);
+  }) as Socket['write'];
+  return counter;
+}
+
+/** The client's socket of its first connection (not part of the gear's API). */
+function linkSocket(client: IsoClientGear): Socket | undefined {
+  return (client as unknown as { links: { socket?: Socket }[] }).links[0]?.socket;
+}
+
 describe('iso8583-client gear', () => {
   it('sends a request and emits the matched response on out with the request headers', async () => {
     const issuer = await startIssuer();
@@ -164,6 +180,36 @@ describe('iso8583-client gear', () => {
     await eventually(() => client.stats().ready === 1, 'the reconnect');
     await client.handle('in', context.envelope(purchase(2)));
     await eventually(() => host.out('client.out').length === 1, 'a response after the reconnect');
+  });
+
+  it('sends the requests handed over in one turn as one write, in order', async () => {
+    const issuer = await startIssuer();
+    const { host, client, context } = await startClient(issuer.port);
+    await eventually(() => issuer.sockets.size === 1, 'the connection at the issuer');
+    const chunks: Buffer[] = [];
+    for (const socket of issuer.sockets) socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    const writes = countWrites(linkSocket(client) as Socket);
+    await Promise.all([1, 2, 3].map((n) => client.handle('in', context.envelope(purchase(n)))));
+    assert.deepEqual(
+      issuer.received.map((request) => request.fields[11]),
+      ['000001', '000002', '000003'],
+    );
+    assert.equal(writes.count, 1, 'one socket write');
+    assert.equal(chunks.length, 1, 'one read at the issuer');
+    assert.equal(host.out('client.out').length, 3);
+  });
+
+  it('fails a request whose connection closes before the write with connection-lost, never sending it', async () => {
+    const issuer = await startIssuer();
+    const { host, client, context } = await startClient(issuer.port, { reconnect: { initial_ms: 5000 } });
+    const handled = client.handle('in', context.envelope(purchase(1)));
+    // The request is queued for this turn's write; the connection goes away before that write.
+    linkSocket(client)?.destroy();
+    await handled;
+    assert.equal(host.out('client.error')[0]?.headers?.reason, 'connection-lost');
+    assert.equal(client.stats().pending, 0);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(issuer.received.length, 0);
   });
 
   it('holds requests while the issuer is down and sends them once it is up', async () => {

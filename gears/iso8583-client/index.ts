@@ -9,12 +9,16 @@
  * is ready wait (bounded) and fail with `reason=not-connected` if none comes up in time. Requests in
  * flight on a connection that drops fail at once with `reason=connection-lost` — never silently lost,
  * never resent (a payment must not be sent twice without the flow deciding so).
+ *
+ * Requests (and network messages) for one connection within an event-loop turn leave in one socket
+ * write (FrameWriter), in the order they were sent; a request's timeout runs from when it was queued.
  */
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { z } from 'zod';
 import { RigError } from '../../pkg/errors/index.ts';
 import { ERROR_PORT, type GearContext, type GearDescriptor, type GearInstance } from '../../pkg/gear/descriptor.ts';
+import { FrameWriter } from '../../pkg/iso8583/frame-writer.ts';
 import { encodeFrame, FrameDecoder, type ResolvedFraming, resolveFraming } from '../../pkg/iso8583/framing.ts';
 import { type IsoFieldValue, type IsoMessage, type IsoSpec, pack, unpack } from '../../pkg/iso8583/index.ts';
 import { correlator, isRequestMti, responseMti } from '../../pkg/iso8583/match.ts';
@@ -88,6 +92,8 @@ interface Link {
   index: number;
   state: LinkState;
   socket: Socket | undefined;
+  /** Writes to `socket`; every frame for this connection goes through it (batched per turn, in order). */
+  writer: FrameWriter | undefined;
   decoder: FrameDecoder;
   attempt: number;
   pendingKeys: Set<string>;
@@ -159,6 +165,7 @@ export class IsoClientGear implements GearInstance {
         index,
         state: 'down',
         socket: undefined,
+        writer: undefined,
         decoder: new FrameDecoder(this.framing),
         attempt: 0,
         pendingKeys: new Set(),
@@ -256,6 +263,7 @@ export class IsoClientGear implements GearInstance {
       clearInterval(link.echoTimer);
       clearTimeout(link.reconnectTimer);
       const socket = link.socket;
+      link.writer?.flush();
       if (socket && !socket.destroyed) {
         closing.push(once(socket, 'close'));
         socket.end();
@@ -280,13 +288,13 @@ export class IsoClientGear implements GearInstance {
   }
 
   private async send(link: Link, key: string, envelope: Envelope, bytes: Uint8Array, done: (outcome: Outcome) => void): Promise<void> {
-    const socket = link.socket as Socket;
+    const writer = link.writer as FrameWriter;
+    const frame = encodeFrame(bytes, this.framing, this.header);
     const timer = setTimeout(() => this.timedOut(key), this.config.timeout_ms);
     this.pending.set(key, { kind: 'request', envelope, link, timer, done });
     link.pendingKeys.add(key);
-    if (!socket.write(encodeFrame(bytes, this.framing, this.header))) {
-      await Promise.race([once(socket, 'drain'), once(socket, 'close')]);
-    }
+    // Not written means the connection went away before this turn's write: the request never left.
+    if (!(await writer.send(frame))) this.connectionLost(key);
   }
 
   private connect(link: Link): void {
@@ -295,6 +303,7 @@ export class IsoClientGear implements GearInstance {
     link.decoder = new FrameDecoder(this.framing);
     const socket = connect({ host: this.config.host, port: this.config.port, noDelay: true });
     link.socket = socket;
+    link.writer = new FrameWriter(socket);
     socket.setTimeout(this.config.connect_timeout_ms, () => {
       if (link.state === 'connecting') socket.destroy(new Error(`connect timed out after ${this.config.connect_timeout_ms} ms`));
     });
@@ -359,7 +368,8 @@ export class IsoClientGear implements GearInstance {
       const timer = setTimeout(() => this.timedOut(key), this.config.timeout_ms);
       this.pending.set(key, { kind: 'network', resolve, reject, link, timer });
       link.pendingKeys.add(key);
-      link.socket?.write(encodeFrame(bytes, this.framing, this.header));
+      // Not written: the connection is closing, and its close fails this message (connection lost).
+      void link.writer?.send(encodeFrame(bytes, this.framing, this.header));
     });
   }
 
@@ -404,7 +414,7 @@ export class IsoClientGear implements GearInstance {
     if (this.config.network.answer_requests && message.mti.slice(1, 2) === '8') {
       const answer: IsoMessage = { mti: responseMti(message.mti), fields: { ...message.fields, 39: '00' } };
       try {
-        link.socket?.write(encodeFrame(pack(answer, this.spec), this.framing, this.header));
+        void link.writer?.send(encodeFrame(pack(answer, this.spec), this.framing, this.header));
       } catch (error) {
         this.emitError(this.context.envelope(message, { type: ISO_TYPES.error, headers: errorHeaders('invalid-message', error) }));
       }
@@ -428,11 +438,21 @@ export class IsoClientGear implements GearInstance {
     else entry.done({ reason: 'timeout' });
   }
 
+  /** A request whose frame was never written fails as its connection's other requests do. */
+  private connectionLost(key: string): void {
+    const entry = this.pending.get(key);
+    if (!entry) return;
+    this.settle(key, entry);
+    if (entry.kind === 'network') entry.reject(new RigError('ISO_CONNECTION_LOST', 'connection closed before the message was written'));
+    else entry.done({ reason: 'connection-lost' });
+  }
+
   private closed(link: Link, socket: Socket): void {
     if (link.socket !== socket) return;
     const wasReady = link.state === 'ready';
     link.state = 'down';
     link.socket = undefined;
+    link.writer = undefined;
     clearInterval(link.echoTimer);
     link.echoTimer = undefined;
     for (const key of [...link.pendingKeys]) {

@@ -9,6 +9,9 @@
  * The limits are soft by at most the frames of one received chunk. A request without a reply after
  * `reply_timeout_ms` frees its slot and goes to `error` (reason=reply-timeout).
  *
+ * Replies to one connection within an event-loop turn leave in one socket write (FrameWriter), in the
+ * order they were handed over; `handle` resolves once its reply is written.
+ *
  * Never writes a reply to a connection other than the request's; never keeps reading a stream whose
  * framing broke (the connection is closed). Messages are never logged unmasked.
  */
@@ -16,6 +19,7 @@ import { once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
 import { z } from 'zod';
 import { ERROR_PORT, type GearContext, type GearDescriptor, type GearInstance } from '../../pkg/gear/descriptor.ts';
+import { FrameWriter } from '../../pkg/iso8583/frame-writer.ts';
 import { encodeFrame, FrameDecoder, type ResolvedFraming, resolveFraming, swapTpdu } from '../../pkg/iso8583/framing.ts';
 import { type IsoMessage, type IsoSpec, pack, unpack } from '../../pkg/iso8583/index.ts';
 import { correlator } from '../../pkg/iso8583/match.ts';
@@ -55,6 +59,8 @@ export type ServerConfig = z.infer<typeof serverConfig>;
 interface Connection {
   id: string;
   socket: Socket;
+  /** Every reply to this connection goes through it (batched per turn, in order). */
+  writer: FrameWriter;
   decoder: FrameDecoder;
   remote: string;
   inFlight: number;
@@ -144,6 +150,7 @@ export class IsoServerGear implements GearInstance {
     for (const entry of this.inFlight.values()) clearTimeout(entry.timer);
     this.inFlight.clear();
     const closing = [...this.connections.values()].map((connection) => {
+      connection.writer.flush(); // the last replies are still queued for this turn's write
       connection.socket.end();
       connection.socket.destroySoon();
       return once(connection.socket, 'close');
@@ -162,6 +169,7 @@ export class IsoServerGear implements GearInstance {
     const connection: Connection = {
       id: `${this.idPrefix}${++this.nextConnection}`,
       socket,
+      writer: new FrameWriter(socket),
       decoder: new FrameDecoder(this.framing),
       remote: `${socket.remoteAddress}:${socket.remotePort}`,
       inFlight: 0,
@@ -286,13 +294,17 @@ export class IsoServerGear implements GearInstance {
       return;
     }
     if (key !== undefined && entry?.connection === connection) this.release(key);
-    // Resolving only once the socket drains passes the peer's slowness back to whoever sends replies.
     if (this.framing.kind === 'none') {
       // The reply is the whole answer on this connection: ending the stream is what delimits it.
       connection.socket.end(frame);
       return;
     }
-    if (!connection.socket.write(frame)) await Promise.race([once(connection.socket, 'drain'), once(connection.socket, 'close')]);
+    // Resolving only once the frame is written passes the peer's slowness back to whoever sends
+    // replies, and lets the host ack the reply only after it left. A connection that closed before
+    // this turn's write gets nothing, and the reply is reported like any reply to a closed connection.
+    if (!(await connection.writer.send(frame))) {
+      this.emitError(this.context.envelope(envelope.data, { parent: envelope, type: ISO_TYPES.error, headers: errorHeaders('connection-closed') }));
+    }
   }
 
   private replyHeader(requestHeader: Buffer): Buffer | undefined {

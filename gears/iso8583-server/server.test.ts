@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { afterEach, describe, it } from 'node:test';
 import { builtinSpec, type IsoMessage, pack, unpack } from '../../pkg/iso8583/index.ts';
 import type { Envelope } from '../../pkg/wire/envelope.ts';
@@ -33,6 +33,24 @@ async function startServer(config: Record<string, unknown> = {}) {
 /** Reply to a request envelope the way a downstream flow does: approval, request headers carried along. */
 function replyTo(server: IsoServerGear, request: Envelope, context: ReturnType<TestHost['context']>) {
   return server.handle('reply', context.envelope(approve(request.data as IsoMessage), { parent: request }));
+}
+
+/** Counts write() calls on `socket`, passing each through: how many socket writes the frames took. */
+function countWrites(socket: Socket): { count: number } {
+  const counter = { count: 0 };
+  const write = socket.write.bind(socket) as (...args: unknown[]) => boolean;
+  socket.write = ((...args: unknown[]) => {
+    counter.count++;
+    return write(...args);
+  }) as Socket['write'];
+  return counter;
+}
+
+/** The server's side of its only connection (not part of the gear's API). */
+function serverSocket(server: IsoServerGear): Socket {
+  const [connection] = (server as unknown as { connections: Map<string, { socket: Socket }> }).connections.values();
+  if (!connection) throw new Error('no connection');
+  return connection.socket;
 }
 
 describe('iso8583-server gear', () => {
@@ -133,6 +151,41 @@ describe('iso8583-server gear', () => {
     await replyTo(server, host.out('server.out')[0] as Envelope, context);
     assert.equal(host.out('server.error')[0]?.headers?.reason, 'connection-closed');
     assert.equal(server.stats().inFlight, 0);
+  });
+
+  it('writes the replies handed over in one turn as one write, in the order they were handed over', async () => {
+    const { host, server, context, terminal } = await startServer();
+    const client = await terminal();
+    const chunks: Buffer[] = [];
+    client.socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    for (const n of [1, 2, 3]) client.send(purchase(n));
+    await eventually(() => host.out('server.out').length === 3, 'three requests');
+    const writes = countWrites(serverSocket(server));
+    const requests = [...host.out('server.out')].reverse();
+    await Promise.all(requests.map((request) => replyTo(server, request, context)));
+    await eventually(() => client.received.length === 3, 'three replies');
+    assert.deepEqual(
+      client.received.map((reply) => reply.message.fields[11]),
+      ['000003', '000002', '000001'],
+    );
+    assert.equal(writes.count, 1, 'one socket write');
+    assert.equal(chunks.length, 1, 'one read on the terminal');
+    assert.equal(host.out('server.error').length, 0);
+  });
+
+  it('reports a reply queued for a connection that closes before the write (connection-closed), writing nothing', async () => {
+    const { host, server, context, terminal } = await startServer();
+    const client = await terminal();
+    client.send(purchase(1));
+    await eventually(() => host.out('server.out').length === 1, 'request');
+    const replied = replyTo(server, host.out('server.out')[0] as Envelope, context);
+    // The reply is queued for this turn's write; the connection goes away before that write.
+    serverSocket(server).destroy();
+    await replied;
+    assert.equal(host.out('server.error')[0]?.headers?.reason, 'connection-closed');
+    assert.equal(server.stats().inFlight, 0);
+    await eventually(() => client.closed, 'the terminal to see the close');
+    assert.equal(client.received.length, 0);
   });
 
   it('sends a raw reply naming an unknown connection to error (unknown-connection)', async () => {

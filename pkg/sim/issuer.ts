@@ -10,11 +10,13 @@
  *
  * Responses echo the fields an acquirer matches on and add DE 38 (approval code) and DE 39.
  * `onExchange` sees each request with its answer (or none), for tests and the gear's `received` port.
+ * Answers to one connection within an event-loop turn leave in one socket write (FrameWriter).
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import jsonata from 'jsonata';
 import { z } from 'zod';
 import { RigError } from '../errors/index.ts';
+import { FrameWriter } from '../iso8583/frame-writer.ts';
 import { encodeFrame, FrameDecoder, resolveFraming, type FramingKind } from '../iso8583/framing.ts';
 import { builtinSpec, loadSpec, pack, unpack } from '../iso8583/index.ts';
 import { isRequestMti, responseMti } from '../iso8583/match.ts';
@@ -139,6 +141,7 @@ export async function startIssuer(input: Partial<IssuerConfig> = {}, hooks: Issu
     sockets.add(socket);
     socket.setNoDelay(true);
     const decoder = new FrameDecoder(framing);
+    const writer = new FrameWriter(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => socket.destroy());
     socket.on('data', (chunk) => {
@@ -165,8 +168,9 @@ export async function startIssuer(input: Partial<IssuerConfig> = {}, hooks: Issu
         void answer(request).then(({ response, delayMs }) => {
           if (request.mti[1] !== '8') hooks.onExchange?.({ request, ...(response === undefined ? {} : { response }), delayMs });
           if (!response) return;
+          // An answer for a connection that closed in the meantime is dropped, as a real issuer's would be.
           const write = () => {
-            if (!socket.destroyed) socket.write(encodeFrame(pack(response, spec), framing, frame.header.length ? Buffer.from(frame.header) : undefined));
+            if (!socket.destroyed) void writer.send(encodeFrame(pack(response, spec), framing, frame.header.length ? Buffer.from(frame.header) : undefined));
           };
           if (delayMs > 0) setTimeout(write, delayMs).unref();
           else write();

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { connect } from 'node:net';
+import { connect, Socket } from 'node:net';
 import { after, describe, it } from 'node:test';
 import { encodeFrame, FrameDecoder, resolveFraming } from '../iso8583/framing.ts';
 import { builtinSpec, pack, unpack } from '../iso8583/index.ts';
@@ -21,7 +21,10 @@ async function openLink(port: number) {
   });
   return {
     answers,
+    socket,
     send: (message: IsoMessage) => socket.write(encodeFrame(pack(message, spec), framing)),
+    /** Several requests in one write, so the simulator reads them together. */
+    sendAll: (messages: IsoMessage[]) => socket.write(Buffer.concat(messages.map((message) => encodeFrame(pack(message, spec), framing)))),
     close: () => socket.destroy(),
   };
 }
@@ -111,6 +114,40 @@ describe('issuer and acquirer simulators over real TCP', () => {
     assert.equal(link.answers[0]?.mti, '0410');
     assert.equal(issuer.stats.malformed, 1);
     assert.deepEqual(exchanges.map((e) => e.request.mti), ['0400']);
+  });
+
+  it('answers the requests of one read in one write, intact and in order', async () => {
+    const issuer = await startIssuer();
+    const link = await openLink(issuer.port);
+    after(async () => {
+      link.close();
+      await issuer.close();
+    });
+    const chunks: Buffer[] = [];
+    link.socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    // The simulator's sockets are its own: count its writes on the socket prototype, for this test only.
+    let writes = 0;
+    const write = Socket.prototype.write;
+    Socket.prototype.write = function (this: Socket, ...args: unknown[]) {
+      if (this.localPort === issuer.port) writes++;
+      return (write as (...a: unknown[]) => boolean).apply(this, args);
+    } as Socket['write'];
+    after(() => {
+      Socket.prototype.write = write;
+    });
+    link.sendAll(['000001', '000002', '000003'].map((stan) => reversal('0400', stan)));
+    await until(() => link.answers.length === 3, 'three answers');
+    assert.deepEqual(
+      link.answers.map((answer) => [answer.mti, answer.fields[11]]),
+      [
+        ['0410', '000001'],
+        ['0410', '000002'],
+        ['0410', '000003'],
+      ],
+    );
+    Socket.prototype.write = write;
+    assert.equal(writes, 1, 'one socket write');
+    assert.equal(chunks.length, 1, 'one read on the acquirer side');
   });
 
   it('computes latency percentiles', () => {
