@@ -60,10 +60,11 @@ export class ScenarioRuntime {
     this.record = record;
     this.outputs = portTable(next, 'from', fusedWires(next, gearIds, this.options.catalogue));
     this.inputs = nextInputs;
-    for (const id of gearIds) {
-      if (this.hosts.has(id)) continue;
-      await this.startHost(next, id);
-    }
+    // Downstream-first: a gear's consumers (and the pure gears it runs fused) are up before it emits,
+    // so a source's first messages take the same path as the rest.
+    const order = stopOrder(next, this.options.catalogue);
+    const toStart = gearIds.filter((id) => !this.hosts.has(id)).sort((a, b) => rank(order, b) - rank(order, a));
+    for (const id of toStart) await this.startHost(next, id);
     if (this.options.flows && (next.flows.length > 0 || this.flows)) {
       this.flows ??= new ScenarioFlows(this.scenarioId, this.options.flows, this.options.bus, this.options.logger);
       await this.flows.apply(next, gearIds);

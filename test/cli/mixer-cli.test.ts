@@ -77,9 +77,9 @@ describe('rig inspect / rig scenario against a running mixer (spawned CLI)', () 
     const { code, stdout } = await rig(['inspect', 'racks']);
     assert.equal(code, 0);
     const [header, rule, row] = stdout.split('\n');
-    assert.match(header ?? '', /^RACK +LABELS +LIVE +DRAINING +SCENARIOS +GEARS +HEARTBEAT$/);
+    assert.match(header ?? '', /^RACK +LABELS +LIVE +DRAINING +SCENARIOS +GEARS +FLOWS +HEARTBEAT$/);
     assert.match(rule ?? '', /^-+ +-+/);
-    assert.match(row ?? '', /^r1 +zone=a +yes +no +0 +0 +\d+(ms|\.\ds) ago$/);
+    assert.match(row ?? '', /^r1 +zone=a +yes +no +0 +0 +0 +\d+(ms|\.\ds) ago$/);
   });
 
   it('scenario apply refuses a file with problems, naming file:line:col, and sends nothing', async () => {
@@ -147,7 +147,7 @@ describe('rig inspect / rig scenario against a running mixer (spawned CLI)', () 
       [['counter', 1, true, 'running', 2]],
     );
     const table = await rig(['inspect', 'scenarios']);
-    assert.match(table.stdout, /^SCENARIO +VERSION +DEPLOYED +STATE +GEARS +UPDATED\n-+.*\ncounter +1 +yes +running +2 +\d{4}-/);
+    assert.match(table.stdout, /^SCENARIO +VERSION +DEPLOYED +STATE +GEARS +FLOWS +UPDATED\n-+.*\ncounter +1 +yes +running +2 +0 +\d{4}-/);
   });
 
   it('inspect racks counts the scenarios and gears a rack runs', async () => {
