@@ -5,6 +5,7 @@ import { encodeFrame, resolveFraming } from '../../pkg/iso8583/framing.ts';
 import { builtinSpec, type IsoMessage, pack } from '../../pkg/iso8583/index.ts';
 import { approve, approveRequests, eventually, type IssuerHandler, purchase, TestHost, TestIssuer } from '../../test/iso8583/support.ts';
 import { descriptor, type IsoClientGear } from './index.ts';
+import { countWrites } from '../../test/support/socket-writes.ts';
 
 const spec = builtinSpec('iso87ascii');
 const framing = { kind: 'binary2' as const };
@@ -36,16 +37,6 @@ async function startClient(port: number, config: Record<string, unknown> = {}) {
   return { host, client, context };
 }
 
-/** Counts write() calls on `socket`, passing each through: how many socket writes the frames took. */
-function countWrites(socket: Socket): { count: number } {
-  const counter = { count: 0 };
-  const write = socket.write.bind(socket) as (...args: unknown[]) => boolean;
-  socket.write = ((...args: unknown[]) => {
-    counter.count++;
-    return write(...args);
-  }) as Socket['write'];
-  return counter;
-}
 
 /** The client's socket of its first connection (not part of the gear's API). */
 function linkSocket(client: IsoClientGear): Socket | undefined {

@@ -6,6 +6,7 @@ import { builtinSpec, type IsoMessage, pack, unpack } from '../../pkg/iso8583/in
 import type { Envelope } from '../../pkg/wire/envelope.ts';
 import { approve, eventually, purchase, TestHost, TestTerminal } from '../../test/iso8583/support.ts';
 import { descriptor, type IsoServerGear } from './index.ts';
+import { countWrites } from '../../test/support/socket-writes.ts';
 
 const spec = builtinSpec('iso87ascii');
 const framing = { kind: 'binary2' as const };
@@ -35,16 +36,6 @@ function replyTo(server: IsoServerGear, request: Envelope, context: ReturnType<T
   return server.handle('reply', context.envelope(approve(request.data as IsoMessage), { parent: request }));
 }
 
-/** Counts write() calls on `socket`, passing each through: how many socket writes the frames took. */
-function countWrites(socket: Socket): { count: number } {
-  const counter = { count: 0 };
-  const write = socket.write.bind(socket) as (...args: unknown[]) => boolean;
-  socket.write = ((...args: unknown[]) => {
-    counter.count++;
-    return write(...args);
-  }) as Socket['write'];
-  return counter;
-}
 
 /** The server's side of its only connection (not part of the gear's API). */
 function serverSocket(server: IsoServerGear): Socket {

@@ -10,7 +10,7 @@ import { IsoErrorCode, isoError } from './errors.ts';
 import { ensure, type Reader, type Writer } from './io.ts';
 import type { Padder } from './padding.ts';
 import type { FieldCodec } from './plan.ts';
-import type { Prefixer } from './prefix/index.ts';
+import { type Prefixer, readPrefixedLength } from './prefix/index.ts';
 
 export interface BcdDigitsShape {
   label: string;
@@ -38,15 +38,7 @@ export function bcdDigitsField(shape: BcdDigitsShape): FieldCodec {
   const decode = (r: Reader, end: number): string => {
     const buf = r.buf;
     const start = r.pos;
-    let units = maxUnits;
-    if (prefixer !== undefined) {
-      if (start + prefixBytes > end) {
-        throw isoError(IsoErrorCode.TRUNCATED, label, start, `length prefix needs ${prefixBytes} byte(s), ${end - start} left`);
-      }
-      units = prefixer.decode(buf, start, label);
-      if (units > maxUnits) throw isoError(IsoErrorCode.BAD_LENGTH, label, start, `length ${units} exceeds the maximum ${maxUnits}`);
-      if (units < minUnits) throw isoError(IsoErrorCode.BAD_LENGTH, label, start, `length ${units} is below the minimum ${minUnits}`);
-    }
+    const units = prefixer === undefined ? maxUnits : readPrefixedLength(prefixer, buf, start, end, label, minUnits, maxUnits);
     const wire = (units + 1) >> 1;
     const dataStart = start + prefixBytes;
     const dataEnd = dataStart + wire;

@@ -20,6 +20,20 @@ export interface Prefixer {
   encode(length: number, buf: Uint8Array, pos: number): void;
 }
 
+/**
+ * The length a prefixed field declares at buf[start], checked: the prefix fits before `end` and the
+ * length lies within [minUnits, maxUnits]. Errors name the field and the prefix's offset.
+ */
+export function readPrefixedLength(prefixer: Prefixer, buf: Uint8Array, start: number, end: number, label: string, minUnits: number, maxUnits: number): number {
+  if (start + prefixer.bytes > end) {
+    throw isoError(IsoErrorCode.TRUNCATED, label, start, `length prefix needs ${prefixer.bytes} byte(s), ${end - start} left`);
+  }
+  const units = prefixer.decode(buf, start, label);
+  if (units > maxUnits) throw isoError(IsoErrorCode.BAD_LENGTH, label, start, `length ${units} exceeds the maximum ${maxUnits}`);
+  if (units < minUnits) throw isoError(IsoErrorCode.BAD_LENGTH, label, start, `length ${units} is below the minimum ${minUnits}`);
+  return units;
+}
+
 function notANumber(label: string, pos: number, name: string): never {
   throw isoError(IsoErrorCode.BAD_LENGTH, label, pos, `length prefix (${name}) is not a number`);
 }
