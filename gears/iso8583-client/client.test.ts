@@ -5,6 +5,7 @@ import { encodeFrame, resolveFraming } from '../../pkg/iso8583/framing.ts';
 import { builtinSpec, type IsoMessage, pack } from '../../pkg/iso8583/index.ts';
 import { approve, approveRequests, eventually, type IssuerHandler, purchase, TestHost, TestIssuer } from '../../test/iso8583/support.ts';
 import { descriptor, type IsoClientGear } from './index.ts';
+import { ISO_HEADERS } from '../iso8583-parse/common.ts';
 import { countWrites } from '../../test/support/socket-writes.ts';
 
 const spec = builtinSpec('iso87ascii');
@@ -36,7 +37,6 @@ async function startClient(port: number, config: Record<string, unknown> = {}) {
   await client.start();
   return { host, client, context };
 }
-
 
 /** The client's socket of its first connection (not part of the gear's API). */
 function linkSocket(client: IsoClientGear): Socket | undefined {
@@ -260,6 +260,16 @@ describe('iso8583-client gear', () => {
     const { host, client, context } = await startClient(issuer.port);
     await client.handle('in', context.envelope({ mti: '0200', fields: { 4: 'not a number' } }));
     assert.equal(host.out('client.error')[0]?.headers?.reason, 'invalid-message');
+    assert.equal(client.stats().ready, 1);
+  });
+
+  it('sends a message too large for the framing to error as invalid-message (not connection-lost), the link untouched', async () => {
+    const issuer = await startIssuer();
+    const { host, client, context } = await startClient(issuer.port, { framing: { kind: 'binary2', max_length: 64 } });
+    await client.handle('in', context.envelope({ mti: '0200', fields: { 2: '4111111111111111', 3: '000000', 4: '000000001000', 11: '000001', 43: 'A'.repeat(40), 48: 'B'.repeat(60) } }));
+    const error = host.out('client.error')[0];
+    assert.equal(error?.headers?.reason, 'invalid-message');
+    assert.equal(error?.headers?.[ISO_HEADERS.code], 'ISO_FRAME_TOO_LARGE');
     assert.equal(client.stats().ready, 1);
   });
 });

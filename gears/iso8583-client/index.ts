@@ -111,7 +111,8 @@ type Pending =
 interface Queued {
   key: string;
   envelope: Envelope;
-  bytes: Uint8Array;
+  /** The request framed for the wire (length prefix, header). */
+  frame: Buffer;
   timer: NodeJS.Timeout;
   done: (outcome: Outcome) => void;
 }
@@ -220,11 +221,12 @@ export class IsoClientGear implements GearInstance {
   private async exchange(envelope: Envelope): Promise<Outcome> {
     if (this.stopping) return { reason: 'stopping' };
     let key: string;
-    let bytes: Uint8Array;
+    let frame: Buffer;
     try {
       const message = payloadMessage(envelope.data, 'iso8583-client');
       key = this.keyOf(message);
-      bytes = pack(message, this.spec);
+      // Framed here, not at the write: a message too large for the framing is invalid, not a lost link.
+      frame = encodeFrame(pack(message, this.spec), this.framing, this.header);
     } catch (error) {
       return { reason: 'invalid-message', error };
     }
@@ -236,10 +238,10 @@ export class IsoClientGear implements GearInstance {
         const timer = setTimeout(() => {
           if (this.queue.delete(key)) done({ reason: 'not-connected' });
         }, this.config.timeout_ms);
-        this.queue.set(key, { key, envelope, bytes, timer, done });
+        this.queue.set(key, { key, envelope, frame, timer, done });
         return;
       }
-      this.send(link, key, envelope, bytes, done).catch((error: unknown) => done({ reason: 'connection-lost', error }));
+      this.send(link, key, envelope, frame, done).catch((error: unknown) => done({ reason: 'connection-lost', error }));
     });
   }
 
@@ -287,9 +289,8 @@ export class IsoClientGear implements GearInstance {
     return undefined;
   }
 
-  private async send(link: Link, key: string, envelope: Envelope, bytes: Uint8Array, done: (outcome: Outcome) => void): Promise<void> {
+  private async send(link: Link, key: string, envelope: Envelope, frame: Buffer, done: (outcome: Outcome) => void): Promise<void> {
     const writer = link.writer as FrameWriter;
-    const frame = encodeFrame(bytes, this.framing, this.header);
     const timer = setTimeout(() => this.timedOut(key), this.config.timeout_ms);
     this.pending.set(key, { kind: 'request', envelope, link, timer, done });
     link.pendingKeys.add(key);
@@ -350,7 +351,7 @@ export class IsoClientGear implements GearInstance {
       if (!link) return;
       this.queue.delete(queued.key);
       clearTimeout(queued.timer);
-      this.send(link, queued.key, queued.envelope, queued.bytes, queued.done).catch((error: unknown) => queued.done({ reason: 'connection-lost', error }));
+      this.send(link, queued.key, queued.envelope, queued.frame, queued.done).catch((error: unknown) => queued.done({ reason: 'connection-lost', error }));
     }
   }
 
