@@ -6,7 +6,7 @@
  *     mirrors the repository layout for the files they read (configs/, dist/workflows.bundle.js), and
  *     their "run as a script" blocks are dropped (see RUN_AS_SCRIPT_GUARD);
  *   - @duckdb/node-bindings → the DuckDB addon, loaded lazily on first use; its data exports (enums,
- *     sizeof_bool), which node-api and pkg/telemetry read while being imported, are copied at build time
+ *     sizeof_bool), which node-api reads while being imported (pkg/telemetry imports the bindings only when a writer opens), are copied at build time
  *     from the same addon, so importing them does not load it;
  *   - @temporalio/core-bridge → the Temporal core addon, loaded lazily on first use;
  *   - cbor-extract → the optional cbor-x accelerator (cbor-x falls back to plain JS if it cannot load);
