@@ -88,9 +88,28 @@ function isoSummary(data: unknown): { mti?: string; responseCode?: string } {
 /** How a delivery ended, as counted in `fluxrig.gear.messages`. */
 type Outcome = 'ok' | 'error-port' | 'failed';
 
+/**
+ * The message a gear host is handling, for the dedup keys of what the gear emits meanwhile. One
+ * AsyncLocalStorage for all hosts of the process, not one per host: on Node 20 every enabled
+ * AsyncLocalStorage adds a propagation call to every promise created anywhere (with one per host,
+ * the switch paid eight per promise; bench/switch/README.md). A fused gear runs inside its producer's
+ * delivery, so scopes nest: each names its host and the one it was opened in, and a host looks up its
+ * own — what a storage per host gave.
+ */
 interface DeliveryScope {
+  host: GearHost;
   inputId: string;
   emitted: Map<string, number>;
+  outer: DeliveryScope | undefined;
+}
+
+const deliveries = new AsyncLocalStorage<DeliveryScope>();
+
+/** The innermost delivery of `host` in the current async context, if any. */
+function deliveryOf(host: GearHost): DeliveryScope | undefined {
+  let scope = deliveries.getStore();
+  while (scope !== undefined && scope.host !== host) scope = scope.outer;
+  return scope;
 }
 
 /** Where a handled message came from, for its `process` span and `messages` row. */
@@ -117,7 +136,6 @@ export class GearHost {
   private instance: GearInstance | undefined;
   private readonly consumers: RunningConsumer[] = [];
   private readonly abort = new AbortController();
-  private readonly scope = new AsyncLocalStorage<DeliveryScope>();
   private readonly log: Logger;
   private readonly instruments = gearInstruments();
   /** Metric attributes per input port and outcome, built once: the SDK records them on every message. */
@@ -213,7 +231,7 @@ export class GearHost {
     let outcome: Outcome = 'ok';
     try {
       const routedToError = await otelContext.with(trace.setSpan(otelContext.active(), span), () =>
-        this.scope.run({ inputId, emitted: new Map() }, () => this.handle(port, envelope)),
+        deliveries.run({ host: this, inputId, emitted: new Map(), outer: deliveries.getStore() }, () => this.handle(port, envelope)),
       );
       if (routedToError) outcome = 'error-port';
     } catch (error) {
@@ -266,7 +284,7 @@ export class GearHost {
       if (port === ERROR_PORT) this.log.warn({ id: envelope.id, headers: envelope.headers }, 'message on unwired error port dropped');
       return;
     }
-    const scope = this.scope.getStore();
+    const scope = deliveryOf(this);
     let base = envelope.id;
     if (scope) {
       const n = scope.emitted.get(port) ?? 0;
