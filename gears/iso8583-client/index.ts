@@ -241,7 +241,7 @@ export class IsoClientGear implements GearInstance {
         this.queue.set(key, { key, envelope, frame, timer, done });
         return;
       }
-      this.send(link, key, envelope, frame, done).catch((error: unknown) => done({ reason: 'connection-lost', error }));
+      this.send(link, key, envelope, frame, done);
     });
   }
 
@@ -289,13 +289,23 @@ export class IsoClientGear implements GearInstance {
     return undefined;
   }
 
-  private async send(link: Link, key: string, envelope: Envelope, frame: Buffer, done: (outcome: Outcome) => void): Promise<void> {
-    const writer = link.writer as FrameWriter;
-    const timer = setTimeout(() => this.timedOut(key), this.config.timeout_ms);
-    this.pending.set(key, { kind: 'request', envelope, link, timer, done });
-    link.pendingKeys.add(key);
+  private send(link: Link, key: string, envelope: Envelope, frame: Buffer, done: (outcome: Outcome) => void): void {
+    // A plain function with a `then`, not an async one awaited by a `catch`: two promises fewer per request.
+    let written: Promise<boolean>;
+    try {
+      const writer = link.writer as FrameWriter;
+      const timer = setTimeout(() => this.timedOut(key), this.config.timeout_ms);
+      this.pending.set(key, { kind: 'request', envelope, link, timer, done });
+      link.pendingKeys.add(key);
+      written = writer.send(frame);
+    } catch (error) {
+      done({ reason: 'connection-lost', error });
+      return;
+    }
     // Not written means the connection went away before this turn's write: the request never left.
-    if (!(await writer.send(frame))) this.connectionLost(key);
+    written.then((ok) => {
+      if (!ok) this.connectionLost(key);
+    });
   }
 
   private connect(link: Link): void {
@@ -351,7 +361,7 @@ export class IsoClientGear implements GearInstance {
       if (!link) return;
       this.queue.delete(queued.key);
       clearTimeout(queued.timer);
-      this.send(link, queued.key, queued.envelope, queued.frame, queued.done).catch((error: unknown) => queued.done({ reason: 'connection-lost', error }));
+      this.send(link, queued.key, queued.envelope, queued.frame, queued.done);
     }
   }
 
@@ -370,7 +380,7 @@ export class IsoClientGear implements GearInstance {
       this.pending.set(key, { kind: 'network', resolve, reject, link, timer });
       link.pendingKeys.add(key);
       // Not written: the connection is closing, and its close fails this message (connection lost).
-      void link.writer?.send(encodeFrame(bytes, this.framing, this.header));
+      link.writer?.queue(encodeFrame(bytes, this.framing, this.header));
     });
   }
 
@@ -415,7 +425,7 @@ export class IsoClientGear implements GearInstance {
     if (this.config.network.answer_requests && message.mti.slice(1, 2) === '8') {
       const answer: IsoMessage = { mti: responseMti(message.mti), fields: { ...message.fields, 39: '00' } };
       try {
-        void link.writer?.send(encodeFrame(pack(answer, this.spec), this.framing, this.header));
+        link.writer?.queue(encodeFrame(pack(answer, this.spec), this.framing, this.header));
       } catch (error) {
         this.emitError(this.context.envelope(message, { type: ISO_TYPES.error, headers: errorHeaders('invalid-message', error) }));
       }

@@ -82,6 +82,34 @@ describe('FrameWriter', () => {
     assert.deepEqual(texts, Array.from({ length: 15 }, (_, n) => `frame ${Math.floor(n / 3)}.${n % 3}`));
   });
 
+  it('queue() frames leave with the sent ones of the same turn, in order, in one write; a send after them still learns the outcome', async () => {
+    const { ours, writer, chunks } = await connection();
+    const write = ours.write.bind(ours) as (...args: unknown[]) => boolean;
+    let writes = 0;
+    ours.write = ((...args: unknown[]) => {
+      writes++;
+      return write(...args);
+    }) as Socket['write'];
+    writer.queue(frame('0810queued'));
+    const sent = writer.send(frame('0110sent'));
+    writer.queue(frame('0810queued too'));
+    assert.equal(await sent, true);
+    await until(() => Buffer.concat(chunks).length === 3 * 2 + '0810queued'.length + '0110sent'.length + '0810queued too'.length, 'all bytes');
+    assert.equal(writes, 1, 'one socket write');
+    const texts = new FrameDecoder(framing).push(Buffer.concat(chunks)).map((decoded) => decoded.message.toString('latin1'));
+    assert.deepEqual(texts, ['0810queued', '0110sent', '0810queued too']);
+  });
+
+  it('queue() on a connection that closed writes nothing and raises nothing', async () => {
+    const { ours, peer, writer, chunks } = await connection();
+    writer.queue(frame('0810never'));
+    ours.destroy();
+    await once(peer, 'close');
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(chunks.length, 0);
+    assert.equal(await writer.send(frame('0110neither')), false);
+  });
+
   it('reports frames queued for a connection that closes before the flush (false), and writes nothing', async () => {
     const { ours, peer, writer, chunks } = await connection();
     const first = writer.send(frame('0110never'));

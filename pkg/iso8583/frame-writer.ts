@@ -13,16 +13,19 @@
  * - back-pressure: "handed to the kernel" waits for a peer that does not read, so a caller awaiting
  *   `send` goes at the peer's pace, as one waiting for 'drain' after `write()` returned false did.
  *
+ * A caller that does not need the outcome (an answer nobody acks, a sign-on) uses `queue`: a batch
+ * makes its promise only when a `send` asks for it, so a turn of such frames costs no promise.
+ *
  * This module only moves bytes; framing (length prefix, header) is framing.ts's `encodeFrame`.
  */
 import type { Writable } from 'node:stream';
 
-/** Frames that leave in one socket write, and the answer every `send` among them is waiting for. */
+/** Frames that leave in one socket write, and the answer the `send`s among them wait for (if any did). */
 interface Batch {
   frames: Buffer[];
   bytes: number;
-  written: Promise<boolean>;
-  settle: (written: boolean) => void;
+  written: Promise<boolean> | undefined;
+  settle: ((written: boolean) => void) | undefined;
 }
 
 export class FrameWriter {
@@ -37,9 +40,24 @@ export class FrameWriter {
    * once it is written to the socket, false if it never will be. Never rejects.
    */
   send(frame: Buffer): Promise<boolean> {
+    const batch = this.enqueue(frame);
+    if (batch.written === undefined) {
+      batch.written = new Promise<boolean>((resolve) => {
+        batch.settle = resolve;
+      });
+    }
+    return batch.written;
+  }
+
+  /** Queue `frame` like `send`, for a caller that does not need to know whether it was written. */
+  queue(frame: Buffer): void {
+    this.enqueue(frame);
+  }
+
+  private enqueue(frame: Buffer): Batch {
     let batch = this.batch;
     if (batch === undefined) {
-      batch = newBatch();
+      batch = { frames: [], bytes: 0, written: undefined, settle: undefined };
       this.batch = batch;
       if (!this.scheduled) {
         this.scheduled = true;
@@ -48,7 +66,7 @@ export class FrameWriter {
     }
     batch.frames.push(frame);
     batch.bytes += frame.length;
-    return batch.written;
+    return batch;
   }
 
   /** Write what is queued now (before ending the connection, which must not cut off queued frames). */
@@ -58,25 +76,19 @@ export class FrameWriter {
     this.batch = undefined;
     if (!this.socket.writable) {
       // Closed, ended or failed: writing would only raise an error; the callers learn it from `false`.
-      batch.settle(false);
+      batch.settle?.(false);
       return;
     }
     const data = batch.frames.length === 1 ? (batch.frames[0] as Buffer) : Buffer.concat(batch.frames, batch.bytes);
     // The callback comes once the bytes reached the kernel, or with an error when the connection is
     // destroyed while they still wait in the stream's buffer.
-    this.socket.write(data, (error) => batch.settle(error == null));
+    const settle = batch.settle;
+    if (settle === undefined) this.socket.write(data);
+    else this.socket.write(data, (error) => settle(error == null));
   }
 
   private readonly flushScheduled = (): void => {
     this.scheduled = false;
     this.flush();
   };
-}
-
-function newBatch(): Batch {
-  let settle!: (written: boolean) => void;
-  const written = new Promise<boolean>((resolve) => {
-    settle = resolve;
-  });
-  return { frames: [], bytes: 0, written, settle };
 }

@@ -170,7 +170,7 @@ export async function startIssuer(input: Partial<IssuerConfig> = {}, hooks: Issu
           if (!response) return;
           // An answer for a connection that closed in the meantime is dropped, as a real issuer's would be.
           const write = () => {
-            if (!socket.destroyed) void writer.send(encodeFrame(pack(response, spec), framing, frame.header.length ? Buffer.from(frame.header) : undefined));
+            if (!socket.destroyed) writer.queue(encodeFrame(pack(response, spec), framing, frame.header.length ? Buffer.from(frame.header) : undefined));
           };
           if (delayMs > 0) setTimeout(write, delayMs).unref();
           else write();
