@@ -1,0 +1,28 @@
+// Loaded into the rig process by bench/switch/profile.ts (NODE_OPTIONS --import; --cpu-prof is refused
+// there): the first SIGUSR2 starts the CPU profiler of an in-process inspector session, the second
+// writes the profile to $FLUXRIG_BENCH_PROFILE. Not used by anything else.
+import { renameSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
+
+const out = process.env.FLUXRIG_BENCH_PROFILE;
+if (out) {
+  const session = new Session();
+  session.connect();
+  let profiling = false;
+  process.on('SIGUSR2', () => {
+    if (!profiling) {
+      profiling = true;
+      session.post('Profiler.enable', () => session.post('Profiler.setSamplingInterval', { interval: 500 }, () => session.post('Profiler.start')));
+      return;
+    }
+    profiling = false;
+    session.post('Profiler.stop', (error, result) => {
+      if (error) process.stderr.write(`profile not written: ${error.message}\n`);
+      else {
+        // Whole or not at all: the bench waits for the file to appear.
+        writeFileSync(`${out}.partial`, JSON.stringify(result.profile));
+        renameSync(`${out}.partial`, out);
+      }
+    });
+  });
+}

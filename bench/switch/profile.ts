@@ -1,0 +1,87 @@
+/**
+ * bench/switch/profile: a CPU profile of the rig process while it runs the example switch (fused, as
+ * shipped) under the bench's acquirer load, and its top self-time as a share of busy CPU. The profile
+ * covers the measured load only (warm-up and start-up excluded): profile-hook.mjs, loaded into the rig
+ * through NODE_OPTIONS, starts and stops an in-process inspector profiler on SIGUSR2.
+ *
+ *   node --import tsx bench/switch/profile.ts [--count 5000] [--out /tmp/switch.cpuprofile] [--top 30]
+ *
+ * Open the .cpuprofile in Chrome DevTools or speedscope for the call tree. A 0.5 ms sampling profiler
+ * costs a few percent of CPU; compare profiles with each other, not with bench/switch/run.ts figures.
+ */
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { parse, stringify } from 'yaml';
+import { interpolateEnv } from '../../pkg/scenario/index.ts';
+import { runAcquirer } from '../../pkg/sim/acquirer.ts';
+import { freePort } from '../../pkg/supervise/index.ts';
+import { startRig } from '../../test/support/rig-process.ts';
+
+function arg(name: string, fallback: string): string {
+  const index = process.argv.indexOf(`--${name}`);
+  return index > 0 ? (process.argv[index + 1] ?? fallback) : fallback;
+}
+const COUNT = Number(arg('count', '5000'));
+const OUT = arg('out', join(tmpdir(), `fluxrig-switch-${Date.now()}.cpuprofile`));
+const TOP = Number(arg('top', '30'));
+const EXAMPLE = fileURLToPath(new URL('../../configs/scenarios/payment-switch.yaml', import.meta.url));
+const HOOK = fileURLToPath(new URL('./profile-hook.mjs', import.meta.url));
+
+interface CpuProfile {
+  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** Self time per function as a share of busy (non-idle) samples, largest first. */
+function topSelfTime(profile: CpuProfile, top: number): string {
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const self = new Map<string, number>();
+  let busy = 0;
+  profile.samples.forEach((id, i) => {
+    const frame = byId.get(id)?.callFrame;
+    const dt = profile.timeDeltas[i] ?? 0;
+    if (!frame || frame.functionName === '(idle)') return;
+    busy += dt;
+    const where = frame.url ? ` ${frame.url.replace(/^.*\/(node_modules\/)?/, '')}:${frame.lineNumber + 1}` : '';
+    const name = `${frame.functionName || '(anonymous)'}${where}`;
+    self.set(name, (self.get(name) ?? 0) + dt);
+  });
+  const lines = [...self].sort((a, b) => b[1] - a[1]).slice(0, top).map(([name, us]) => `  ${((100 * us) / busy).toFixed(1).padStart(5)}%  ${name}`);
+  return `busy ${(busy / 1000).toFixed(0)} ms\n${lines.join('\n')}`;
+}
+
+const load = { count: COUNT, concurrency: 128, connections: 8, timeoutMs: 30_000 };
+const [acquirerPort, issuerPort] = [await freePort(), await freePort()];
+const dataDir = mkdtempSync(join(tmpdir(), 'fluxrig-bench-switch-profile-'));
+const ports = { FLUXRIG_ACQUIRER_PORT: String(acquirerPort), FLUXRIG_ISSUER_PORT: String(issuerPort) };
+const file = join(dataDir, 'payment-switch.yaml');
+writeFileSync(file, stringify(parse(interpolateEnv(readFileSync(EXAMPLE, 'utf8'), ports, EXAMPLE).text)));
+const rig = await startRig(['run', '--scenario', file], {
+  FLUXRIG_NODE_DATA_DIR: dataDir,
+  FLUXRIG_NATS_EMBEDDED_PORT: '0',
+  FLUXRIG_TEMPORAL_EMBEDDED_PORT: '0',
+  FLUXRIG_MIXER_PORT: '0',
+  ...ports,
+  FLUXRIG_LOG_LEVEL: 'warn',
+  NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${HOOK}`,
+  FLUXRIG_BENCH_PROFILE: OUT,
+});
+try {
+  await runAcquirer({ ...load, port: acquirerPort, count: Math.min(1000, COUNT) }); // warm-up
+  rig.child.kill('SIGUSR2');
+  await sleep(200);
+  const report = await runAcquirer({ ...load, port: acquirerPort });
+  rig.child.kill('SIGUSR2');
+  for (let waited = 0; !existsSync(OUT); waited += 100) {
+    if (waited > 30_000) throw new Error(`no profile at ${OUT}\n${rig.output()}`);
+    await sleep(100);
+  }
+  process.stdout.write(`bench/switch/profile: ${report.answered}/${report.sent} answered, ${report.tps.toFixed(0)} TPS; profile ${OUT}\n`);
+  process.stdout.write(`${topSelfTime(JSON.parse(readFileSync(OUT, 'utf8')) as CpuProfile, TOP)}\n`);
+} finally {
+  await rig.kill('SIGTERM');
+}
