@@ -9,6 +9,7 @@
 import jsonata from 'jsonata';
 import { RigError } from '../errors/index.ts';
 import type { Envelope } from '../wire/envelope.ts';
+import { compileSync, GIVE_UP } from './expression-sync.ts';
 
 export interface CompiledExpression {
   readonly source: string;
@@ -28,10 +29,20 @@ export function compileExpression(source: string, where: string): CompiledExpres
       cause: error,
     });
   }
+  // The plain subset runs synchronously (expression-sync.ts); jsonata evaluates the rest, and whatever
+  // the subset gives up on at run time.
+  const sync = compileSync(expression.ast());
   return {
     source,
     async evaluate(envelope) {
       try {
+        if (sync) {
+          try {
+            return toPlain(sync(envelope));
+          } catch (error) {
+            if (error !== GIVE_UP) throw error;
+          }
+        }
         return toPlain(await expression.evaluate(envelope.data, {
           headers: envelope.headers ?? {},
           key: envelope.key,
@@ -55,12 +66,26 @@ export function isTruthy(value: unknown): boolean {
 
 /**
  * JSONata returns arrays tagged as sequences and objects without a prototype; gears hand plain data on
- * (CBOR, JSON and deep equality all expect it).
+ * (CBOR, JSON and deep equality all expect it). Arrays are always copied (a sequence's tags are own
+ * properties); an object is copied only when it or something in it is not plain, so a result that
+ * selects parts of the input (`fields`) shares them instead of copying them per message. Pure gears
+ * never mutate what they receive (GearDescriptor.pure), so sharing is safe.
  */
 function toPlain(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(toPlain);
   if (value === null || typeof value !== 'object' || value instanceof Uint8Array) return value;
-  const out: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value)) out[key] = toPlain(item);
-  return out;
+  const record = value as Record<string, unknown>;
+  let copy: Record<string, unknown> | undefined = Object.getPrototypeOf(value) === Object.prototype ? undefined : {};
+  const keys = Object.keys(record);
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] as string;
+    const item = record[key];
+    const plain = toPlain(item);
+    if (plain !== item && copy === undefined) {
+      copy = {};
+      for (let j = 0; j < i; j++) copy[keys[j] as string] = record[keys[j] as string];
+    }
+    if (copy !== undefined) copy[key] = plain;
+  }
+  return copy ?? value;
 }
