@@ -26,19 +26,17 @@ export function contextFromEnvelope(envelope: Pick<Envelope, 'traceparent'>, bas
   return propagation.extract(base, { traceparent: envelope.traceparent });
 }
 
+/** What describes a `process` span: the info itself, or a function that builds it when the span records. */
+export type ProcessSpanInfo = Omit<MessagingSpanInfo, 'operation'> | (() => Omit<MessagingSpanInfo, 'operation'>);
+
 /**
  * Start the span of a gear processing one message, child of the envelope's trace. The caller ends it
- * (and sets `iso8583.response_code` / the status when known).
+ * (and sets `iso8583.response_code` / the status when known). Attributes are built only for a span
+ * that records: with telemetry off or the trace not sampled this is a span start and nothing else
+ * (the default samplers do not read attributes, so setting them after the start changes no decision).
  */
-export function startProcessSpan(
-  tracer: Tracer,
-  name: string,
-  envelope: Pick<Envelope, 'traceparent'>,
-  info: Omit<MessagingSpanInfo, 'operation'>,
-): Span {
-  return tracer.startSpan(
-    name,
-    { kind: SpanKind.CONSUMER, attributes: messagingAttributes({ ...info, operation: 'process' }) },
-    contextFromEnvelope(envelope),
-  );
+export function startProcessSpan(tracer: Tracer, name: string, envelope: Pick<Envelope, 'traceparent'>, info: ProcessSpanInfo): Span {
+  const span = tracer.startSpan(name, { kind: SpanKind.CONSUMER }, contextFromEnvelope(envelope));
+  if (span.isRecording()) span.setAttributes(messagingAttributes({ ...(typeof info === 'function' ? info() : info), operation: 'process' }));
+  return span;
 }
