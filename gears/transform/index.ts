@@ -31,7 +31,7 @@ export const descriptor: GearDescriptor<TransformConfig> = {
       async handle(_port, message) {
         const result = await expression.evaluate(message);
         if (result === undefined) throw new RigError('TRANSFORM_EMPTY', 'the expression selected nothing from this message', { where: 'expression' });
-        await context.emit('out', context.envelope(result, { parent: message, ...(config.type ? { type: config.type } : {}) }));
+        await context.emit('out', context.envelope(result, config.type ? { parent: message, type: config.type } : { parent: message }));
       },
     };
   },

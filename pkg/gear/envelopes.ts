@@ -19,27 +19,27 @@ export interface EnvelopeFactoryOptions {
 export function envelopeFactory(options: EnvelopeFactoryOptions): (data: unknown, init?: EnvelopeInit) => Envelope {
   const source = `${options.sourcePrefix}/gear/${options.gearId}`;
   const now = options.now ?? (() => new Date());
+  // Called for every message a gear makes: fields are read from `init` directly (no rest copy of it).
   return (data, init = {}) => {
-    const { parent, ...fields } = init;
+    const parent = init.parent;
     const envelope: Envelope = {
       id: options.nextId(),
-      type: fields.type ?? parent?.type ?? 'fluxrig.message',
+      type: init.type ?? parent?.type ?? 'fluxrig.message',
       source,
       time: now().toISOString(),
       data,
       scenario: options.scenario,
       gear: options.gearId,
     };
-    const subject = fields.subject ?? parent?.subject;
+    const subject = init.subject ?? parent?.subject;
     if (subject !== undefined) envelope.subject = subject;
-    const key = fields.key ?? parent?.key;
+    const key = init.key ?? parent?.key;
     if (key !== undefined) envelope.key = key;
-    const traceparent = fields.traceparent ?? parent?.traceparent;
+    const traceparent = init.traceparent ?? parent?.traceparent;
     if (traceparent !== undefined) envelope.traceparent = traceparent;
-    const contentType = fields.datacontenttype ?? (data instanceof Uint8Array ? 'application/octet-stream' : 'application/cbor');
-    envelope.datacontenttype = contentType;
-    if (parent?.headers || fields.headers) envelope.headers = { ...parent?.headers, ...fields.headers };
-    if (fields.port !== undefined) envelope.port = fields.port;
+    envelope.datacontenttype = init.datacontenttype ?? (data instanceof Uint8Array ? 'application/octet-stream' : 'application/cbor');
+    if (parent?.headers || init.headers) envelope.headers = { ...parent?.headers, ...init.headers };
+    if (init.port !== undefined) envelope.port = init.port;
     return envelope;
   };
 }

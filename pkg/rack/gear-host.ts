@@ -17,7 +17,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
-import { type Attributes, metrics, context as otelContext, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { type Attributes, isSpanContextValid, metrics, context as otelContext, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Bus, RunningConsumer } from '../bus/index.ts';
 import { isRigError } from '../errors/index.ts';
 import { ERROR_PORT, type GearContext, type GearDescriptor, type GearInstance } from '../gear/descriptor.ts';
@@ -109,7 +109,13 @@ interface PortLabels {
 interface DeliveryScope {
   host: GearHost;
   inputId: string;
-  emitted: Map<string, number>;
+  /**
+   * Messages emitted so far per output port. Most deliveries emit on one port, so that port's count
+   * lives in the scope itself and a Map is made only for a second port (see nextEmitIndex).
+   */
+  firstPort: string | undefined;
+  firstPortCount: number;
+  otherPorts: Map<string, number> | undefined;
   outer: DeliveryScope | undefined;
 }
 
@@ -120,6 +126,16 @@ function deliveryOf(host: GearHost): DeliveryScope | undefined {
   let scope = deliveries.getStore();
   while (scope !== undefined && scope.host !== host) scope = scope.outer;
   return scope;
+}
+
+/** The index of the next message `scope`'s delivery emits on `port`: 0, 1, … per port. */
+function nextEmitIndex(scope: DeliveryScope, port: string): number {
+  if (scope.firstPort === undefined) scope.firstPort = port;
+  if (scope.firstPort === port) return scope.firstPortCount++;
+  scope.otherPorts ??= new Map();
+  const n = scope.otherPorts.get(port) ?? 0;
+  scope.otherPorts.set(port, n + 1);
+  return n;
 }
 
 /** Where a handled message came from, for its `process` span and `messages` row. */
@@ -246,9 +262,14 @@ export class GearHost {
     const started = performance.now();
     let outcome: Outcome = 'ok';
     try {
-      const routedToError = await otelContext.with(trace.setSpan(otelContext.active(), span), () =>
-        deliveries.run({ host: this, inputId, emitted: new Map(), outer: deliveries.getStore() }, () => this.handle(port, envelope)),
-      );
+      const run = () =>
+        deliveries.run(
+          { host: this, inputId, firstPort: undefined, firstPortCount: 0, otherPorts: undefined, outer: deliveries.getStore() },
+          () => this.handle(port, envelope),
+        );
+      // A span without a valid context (telemetry off: the API's no-op tracer) gives its children nothing
+      // to inherit, so no context is made for it.
+      const routedToError = await (isSpanContextValid(span.spanContext()) ? otelContext.with(trace.setSpan(otelContext.active(), span), run) : run());
       if (routedToError) outcome = 'error-port';
     } catch (error) {
       outcome = 'failed';
@@ -312,9 +333,7 @@ export class GearHost {
       const scope = deliveryOf(this);
       let base = envelope.id;
       if (scope) {
-        const n = scope.emitted.get(port) ?? 0;
-        scope.emitted.set(port, n + 1);
-        base = `${scope.inputId}/${this.gearId}/${port}/${n}`;
+        base = `${scope.inputId}/${this.gearId}/${port}/${nextEmitIndex(scope, port)}`;
       }
       const outgoing: Envelope = { ...envelope, port, gear: this.gearId, scenario: this.options.scenario };
       const [first] = wires as [WireEnd, ...WireEnd[]];
@@ -366,7 +385,7 @@ export class GearHost {
     if (span.isRecording()) {
       span.setAttributes(messagingAttributes({ subject, operation: 'send', messageId: outgoing.id, scenario: this.options.scenario, gear: this.gearId, ...isoSummary(outgoing.data) }));
     }
-    injectTraceparent(outgoing, trace.setSpan(otelContext.active(), span));
+    if (isSpanContextValid(span.spanContext())) injectTraceparent(outgoing, trace.setSpan(otelContext.active(), span));
     span.end();
   }
 
