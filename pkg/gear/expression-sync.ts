@@ -13,13 +13,13 @@
  * make jsonata raise an error, non-finite numbers — and the caller evaluates with jsonata instead,
  * which then returns its result or raises its own error. Differential tests hold it to jsonata.
  */
-import type { Envelope } from '../wire/envelope.ts';
+import type { ExpressionInput } from './expression.ts';
 
 /** Thrown when a value leaves the subset; the caller falls back to jsonata. Preallocated: no stack. */
 export const GIVE_UP: unique symbol = Symbol('jsonata fast path gave up');
 
 /** A compiled node: the value of the expression for `input` (the message data) and its envelope. */
-type Evaluator = (input: unknown, envelope: Envelope) => unknown;
+type Evaluator = (input: unknown, envelope: ExpressionInput) => unknown;
 
 /** A JSONata AST node as `jsonata(source).ast()` returns it (only the fields read here). */
 interface AstNode {
@@ -52,7 +52,7 @@ function plainKeys(node: AstNode, kind: keyof typeof KEYS): boolean {
 }
 
 /** A synchronous evaluator for `ast`, or undefined when the expression is outside the subset. */
-export function compileSync(ast: unknown): ((envelope: Envelope) => unknown) | undefined {
+export function compileSync(ast: unknown): ((envelope: ExpressionInput) => unknown) | undefined {
   const root = compile(ast as AstNode);
   if (!root) return undefined;
   return (envelope) => {

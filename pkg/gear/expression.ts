@@ -11,9 +11,12 @@ import { RigError } from '../errors/index.ts';
 import type { Envelope } from '../wire/envelope.ts';
 import { compileSync, GIVE_UP } from './expression-sync.ts';
 
+/** What an expression reads: the data as `$`, and the envelope fields bound as variables (all optional but data). */
+export type ExpressionInput = Pick<Envelope, 'data'> & Partial<Pick<Envelope, 'headers' | 'key' | 'subject' | 'type' | 'id'>>;
+
 export interface CompiledExpression {
   readonly source: string;
-  evaluate(envelope: Envelope): Promise<unknown>;
+  evaluate(envelope: ExpressionInput): Promise<unknown>;
 }
 
 export function compileExpression(source: string, where: string): CompiledExpression {

@@ -13,9 +13,9 @@
  * Answers to one connection within an event-loop turn leave in one socket write (FrameWriter).
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import jsonata from 'jsonata';
 import { z } from 'zod';
 import { RigError } from '../errors/index.ts';
+import { compileExpression } from '../gear/expression.ts';
 import { FrameWriter } from '../iso8583/frame-writer.ts';
 import { encodeFrame, FrameDecoder, resolveFraming, type FramingKind } from '../iso8583/framing.ts';
 import { builtinSpec, loadSpec, pack, unpack } from '../iso8583/index.ts';
@@ -91,7 +91,8 @@ export async function startIssuer(input: Partial<IssuerConfig> = {}, hooks: Issu
   const framing = resolveFraming({ kind: config.framing as FramingKind, headerLength: config.header_length });
   const rules = config.rules.map((rule, index) => {
     try {
-      return { ...rule, condition: jsonata(rule.when), matched: 0 };
+      // The gears' JSONata (pkg/gear/expression.ts): the plain subset the default rules use runs synchronously.
+      return { ...rule, condition: compileExpression(rule.when, `rules[${index}].when`), matched: 0 };
     } catch (error) {
       throw new RigError('SIM_RULE', `invalid rule condition: ${(error as Error).message}`, { where: `rules[${index}].when`, exitCode: 2 });
     }
@@ -113,7 +114,7 @@ export async function startIssuer(input: Partial<IssuerConfig> = {}, hooks: Issu
     }
     stats.requests++;
     for (const rule of rules) {
-      if (!(await rule.condition.evaluate(request))) continue;
+      if (!(await rule.condition.evaluate({ data: request }))) continue;
       // Counted after the (asynchronous) condition, so requests evaluated side by side never overrun it.
       if (rule.times !== undefined && rule.matched >= rule.times) continue;
       rule.matched++;
