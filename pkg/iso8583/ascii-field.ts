@@ -79,5 +79,6 @@ export function asciiTextField(shape: AsciiTextShape): FieldCodec {
     writeCheckedLatin1(w, text, allowed, label, typeName);
   };
 
-  return { label, description, path, field, depth, decode, encode };
+  const inline = { kind: 'ascii-text', allowed, maxUnits, minUnits, prefixer } as const;
+  return { label, description, path, field, depth, decode, encode, inline };
 }

@@ -80,5 +80,6 @@ export function bcdDigitsField(shape: BcdDigitsShape): FieldCodec {
     w.pos = encodeCheckedBcdDigits(text, w.buf, w.pos, allowed, kind, label, padLeft, padNibble);
   };
 
-  return { label, description, path, field, depth, decode, encode };
+  const inline = { kind: 'bcd-digits', type: kind, allowed, maxUnits, minUnits, prefixer, padLeft, padNibble } as const;
+  return { label, description, path, field, depth, decode, encode, inline };
 }

@@ -5,6 +5,7 @@
  * field property up by name while a message is being packed or unpacked.
  */
 import type { Reader, Writer } from './io.ts';
+import type { Prefixer } from './prefix/index.ts';
 import type { IsoFieldValue } from './types.ts';
 
 export interface FieldCodec {
@@ -20,6 +21,37 @@ export interface FieldCodec {
   decode(r: Reader, end: number): IsoFieldValue;
   /** Encode `value` at w.pos, growing w as needed; leaves w.pos after the field. */
   encode(value: unknown, w: Writer): void;
+  /**
+   * For the common shapes, what the message walk generator (walk-generator.ts) needs to write this field's
+   * ordinary case into the generated walk; decode/encode stay the reference it falls back to.
+   */
+  readonly inline?: InlineShape;
+}
+
+/** A field shape whose ordinary case the walk generator writes out inline. */
+export type InlineShape = AsciiTextInline | BcdDigitsInline;
+
+/** Text (not x+n) written in ASCII, fixed or prefixed by units, no subfields (ascii-field.ts). */
+export interface AsciiTextInline {
+  readonly kind: 'ascii-text';
+  /** Allowed Latin-1 codes (charset.ts table). */
+  readonly allowed: Uint8Array;
+  readonly maxUnits: number;
+  readonly minUnits: number;
+  /** undefined for a fixed field (length maxUnits). */
+  readonly prefixer: Prefixer | undefined;
+}
+
+/** n or z digits packed as BCD, fixed or prefixed by digits, no subfields (bcd-field.ts). */
+export interface BcdDigitsInline {
+  readonly kind: 'bcd-digits';
+  readonly type: 'n' | 'z';
+  readonly allowed: Uint8Array;
+  readonly maxUnits: number;
+  readonly minUnits: number;
+  readonly prefixer: Prefixer | undefined;
+  readonly padLeft: boolean;
+  readonly padNibble: number;
 }
 
 /** Decodes/encodes the inside of a field (positional subfields, a nested bitmap, TLV items). */
@@ -37,6 +69,8 @@ export interface SubfieldCodec {
 export interface MessagePlan {
   /** Field codecs indexed by data element number (0..192); undefined where the spec defines none. */
   readonly fields: readonly (FieldCodec | undefined)[];
+  /** The walk over the data elements, generated from `fields` (walk-generator.ts). */
+  readonly walk: GeneratedWalk;
   /** For each 32-bit bitmap word (bits 1-32, 33-64, …, 161-192), the bits the spec defines. */
   readonly definedWords: Uint32Array;
   readonly tertiary: boolean;
@@ -57,4 +91,14 @@ export interface BitmapCodec {
   decode(buf: Uint8Array, pos: number, words: Uint32Array, at: number, label: string): void;
   /** Write words[at], words[at + 1] as one bitmap at buf[pos]. */
   encode(words: Uint32Array, at: number, buf: Buffer, pos: number): void;
+}
+
+/** The message walk generated for one spec (walk-generator.ts); see there for the contracts. */
+export interface GeneratedWalk {
+  /** Decode the data elements the bitmap words announce, from buf[pos]; returns the offset after the last. */
+  unpackFields(buf: Uint8Array, pos: number, end: number, words: Uint32Array, fields: Record<number, IsoFieldValue>, r: Reader): number;
+  /** Set words[] from the fields present (keys 1..192 not undefined); throws for a key the spec does not define. */
+  presence(fields: Record<number, unknown>, words: Uint32Array): void;
+  /** Encode the data elements `words` announces at w.pos, in order. */
+  packFields(fields: Record<number, unknown>, words: Uint32Array, w: Writer): void;
 }

@@ -19,6 +19,7 @@ import type { Writer } from './io.ts';
 import type { FieldCodec, MessagePlan, MtiCodec, SubfieldCodec } from './plan.ts';
 import { tlvSubfields } from './tlv.ts';
 import type { IsoSpec, SpecDocument, SubfieldsDoc } from './types.ts';
+import { generateWalk } from './walk-generator.ts';
 
 export const SPECS_DIR = fileURLToPath(new URL('../../configs/specs/', import.meta.url));
 export const SCHEMA_PATH = `${SPECS_DIR}iso8583-spec.schema.json`;
@@ -187,6 +188,7 @@ export function compileSpec(document: SpecDocument, source: string): IsoSpec {
   }
   const plan: MessagePlan = {
     fields,
+    walk: generateWalk(fields, tertiary),
     definedWords,
     tertiary,
     mti: mtiCodec(document.mti.encoding),

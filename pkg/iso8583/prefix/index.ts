@@ -14,6 +14,8 @@ export interface Prefixer {
   readonly maxValue: number;
   /** `LL ascii` etc., for error messages. */
   readonly name: string;
+  /** How the digits are written (the message walk generator inlines the decode/encode per encoding). */
+  readonly encoding: PrefixEncoding;
   /** Read the length at buf[pos]; throws ISO_BAD_LENGTH when the prefix is not a number. */
   decode(buf: Uint8Array, pos: number, label: string): number;
   /** Write `length` (<= maxValue) at buf[pos]. */
@@ -39,8 +41,9 @@ function notANumber(label: string, pos: number, name: string): never {
 }
 
 /** Decimal digits as characters: ASCII ('0' = 0x30) or EBCDIC ('0' = 0xF0). */
-function charDigitsPrefixer(digits: number, zero: number, name: string): Prefixer {
+function charDigitsPrefixer(digits: number, zero: number, name: string, encoding: 'ascii' | 'ebcdic'): Prefixer {
   return {
+    encoding,
     bytes: digits,
     maxValue: 10 ** digits - 1,
     name,
@@ -65,6 +68,7 @@ function charDigitsPrefixer(digits: number, zero: number, name: string): Prefixe
 /** Packed decimal, right-justified in `bytes` bytes (LL = 1 byte, LLL/LLLL = 2 bytes by default). */
 function bcdPrefixer(digits: number, bytes: number, name: string): Prefixer {
   return {
+    encoding: 'bcd',
     bytes,
     maxValue: Math.min(10 ** digits, 10 ** (bytes * 2)) - 1,
     name,
@@ -92,6 +96,7 @@ function bcdPrefixer(digits: number, bytes: number, name: string): Prefixer {
 /** Unsigned big-endian integer in `bytes` bytes. */
 function binaryPrefixer(digits: number, bytes: number, name: string): Prefixer {
   return {
+    encoding: 'binary',
     bytes,
     maxValue: Math.min(10 ** digits - 1, 2 ** (8 * bytes) - 1),
     name,
@@ -117,9 +122,9 @@ export function makePrefixer(digits: number, encoding: PrefixEncoding, bytes?: n
   const name = `${'L'.repeat(digits)} ${encoding}`;
   switch (encoding) {
     case 'ascii':
-      return charDigitsPrefixer(digits, 0x30, name);
+      return charDigitsPrefixer(digits, 0x30, name, 'ascii');
     case 'ebcdic':
-      return charDigitsPrefixer(digits, 0xf0, name);
+      return charDigitsPrefixer(digits, 0xf0, name, 'ebcdic');
     case 'bcd':
       return bcdPrefixer(digits, bytes ?? Math.ceil(digits / 2), name);
     case 'binary':
