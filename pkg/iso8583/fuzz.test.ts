@@ -10,24 +10,11 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { isRigError } from '../errors/index.ts';
 import { builtinSpec, type IsoMessage, type IsoSpec, loadSpec, pack, unpack, unpackDetailed } from './index.ts';
-import { hex, toHex } from './testing.ts';
+import { hex, prng, type Rnd, toHex } from './testing.ts';
 
 const ITERATIONS = Number(process.env.FLUXRIG_FUZZ_ITERATIONS ?? 100_000);
 const SEED = Number(process.env.FLUXRIG_FUZZ_SEED ?? 0x8583);
 
-/** xorshift32: tiny, fast, reproducible. */
-function prng(seed: number) {
-  let s = seed >>> 0 || 1;
-  const next = () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s;
-  };
-  return { next, below: (n: number) => next() % n, chance: (p: number) => next() / 0x100000000 < p };
-}
 
 const EMV = [
   { tag: '9F02', value: hex('000000001000') },
@@ -67,7 +54,7 @@ function seeds(spec: IsoSpec): Uint8Array[] {
   return out;
 }
 
-function mutate(src: Uint8Array, rnd: ReturnType<typeof prng>): Uint8Array {
+function mutate(src: Uint8Array, rnd: Rnd): Uint8Array {
   const bytes = Uint8Array.from(src);
   switch (rnd.below(7)) {
     case 0: {
@@ -109,7 +96,7 @@ function mutate(src: Uint8Array, rnd: ReturnType<typeof prng>): Uint8Array {
   }
 }
 
-function randomBytes(rnd: ReturnType<typeof prng>): Uint8Array {
+function randomBytes(rnd: Rnd): Uint8Array {
   return Uint8Array.from({ length: rnd.below(64) }, () => rnd.below(256));
 }
 

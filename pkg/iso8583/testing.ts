@@ -34,3 +34,18 @@ export function expectRigError(fn: () => unknown, code: string, at?: { offset?: 
   if (at?.field !== undefined) assert.equal(caught.details?.field, at.field, `field (${caught.describe()})`);
   return caught;
 }
+
+/** xorshift32 for the fuzz and differential tests: tiny, fast, and reproducible from its seed. */
+export function prng(seed: number) {
+  let s = seed >>> 0 || 1;
+  const next = () => {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    return s;
+  };
+  return { next, below: (n: number) => next() % n, chance: (p: number) => next() / 0x100000000 < p };
+}
+export type Rnd = ReturnType<typeof prng>;

@@ -14,24 +14,11 @@ import { CHARSETS } from './charset.ts';
 import { packWithFieldCodecs } from './codec.ts';
 import { builtinSpec, type IsoMessage, type IsoSpec, loadSpec, pack, type SpecDocument, unpack, unpackDetailed } from './index.ts';
 import type { MessagePlan } from './plan.ts';
-import { hex, toHex } from './testing.ts';
+import { hex, prng, type Rnd, toHex } from './testing.ts';
 import type { FieldDoc } from './types.ts';
 
 const ITERATIONS = 1500;
 
-function prng(seed: number) {
-  let s = seed >>> 0 || 1;
-  const next = () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s;
-  };
-  return { below: (n: number) => next() % n, chance: (p: number) => next() / 0x100000000 < p };
-}
-type Rnd = ReturnType<typeof prng>;
 
 /** What a call gave: its bytes/message, or the error's identity (code, where, reason, details). */
 function outcome(fn: () => unknown): string {
