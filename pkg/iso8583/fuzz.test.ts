@@ -15,7 +15,6 @@ import { hex, prng, type Rnd, toHex } from './testing.ts';
 const ITERATIONS = Number(process.env.FLUXRIG_FUZZ_ITERATIONS ?? 100_000);
 const SEED = Number(process.env.FLUXRIG_FUZZ_SEED ?? 0x8583);
 
-
 const EMV = [
   { tag: '9F02', value: hex('000000001000') },
   { tag: '9F26', value: hex('2E078F5CEA112DAA') },
