@@ -196,13 +196,18 @@ describe('operator fusion on a rack (real nats-server)', () => {
     // `messages` rows per fused gear, under the wire it would have arrived on.
     const rows = publisher.records<MessageRecord>('messages').filter((row) => row.scenario === id);
     assert.equal(rows.filter((row) => row.gear === 'screen' && row.subject === dataSubject(id, 'w2')).length, 3);
-    // Per-gear metrics count the fused gears' messages too.
+    // Per-gear metrics count the fused gears' messages too. Points are deltas (one per export interval of
+    // 200 ms), so the three messages may be split across points: their sum is the count.
+    let screenCounts: number[] = [];
     await eventually(async () => {
-      const counted = publisher
+      screenCounts = publisher
         .records<{ name: string; value: number; gear?: string; scenario?: string }>('metrics')
-        .filter((metric) => metric.name === 'fluxrig.gear.messages' && metric.scenario === id && metric.gear === 'screen');
-      return counted.some((metric) => metric.value === 3) ? true : undefined;
-    }, 15_000, 'screen counted 3 messages');
+        .filter((metric) => metric.name === 'fluxrig.gear.messages' && metric.scenario === id && metric.gear === 'screen')
+        .map((metric) => metric.value);
+      return screenCounts.reduce((sum, value) => sum + value, 0) === 3 ? true : undefined;
+    }, 15_000, 'screen counted 3 messages').catch((error: unknown) => {
+      throw new Error(`${(error as Error).message}; screen's exported points: ${JSON.stringify(screenCounts)}`);
+    });
   });
 
   it('sends a failure of the middle gear to its own error wire, fused onward, and nothing to the output', async () => {
