@@ -7,10 +7,9 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { isRigError } from '../errors/index.ts';
-import { builtinSpec, type IsoMessage, type IsoSpec, loadSpec, pack, unpack, unpackDetailed } from './index.ts';
-import { hex, prng, type Rnd, toHex } from './testing.ts';
+import { type IsoMessage, type IsoSpec, pack, unpack, unpackDetailed } from './index.ts';
+import { everySpecUnderTest, hex, prng, type Rnd, toHex } from './testing.ts';
 
 const ITERATIONS = Number(process.env.FLUXRIG_FUZZ_ITERATIONS ?? 100_000);
 const SEED = Number(process.env.FLUXRIG_FUZZ_SEED ?? 0x8583);
@@ -119,13 +118,7 @@ function exercise(input: Uint8Array, spec: IsoSpec, detailed: boolean): 'ok' | '
 }
 
 describe('fuzz', () => {
-  const specs = [
-    builtinSpec('iso87ascii'),
-    builtinSpec('iso87binary'),
-    builtinSpec('iso93ascii'),
-    builtinSpec('iso87ebcdic'),
-    loadSpec(fileURLToPath(new URL('./testdata/composite.yaml', import.meta.url))),
-  ];
+  const specs = everySpecUnderTest();
   const perSpec = Math.ceil(ITERATIONS / specs.length);
 
   for (const spec of specs) {

@@ -3,7 +3,9 @@
  * Test support only; never imported by production code.
  */
 import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
 import { isRigError, type RigError } from '../errors/index.ts';
+import { builtinSpec, type IsoSpec, listBuiltinSpecs, loadSpec } from './index.ts';
 
 export function hex(text: string): Uint8Array {
   const clean = text.replace(/\s+/g, '');
@@ -49,3 +51,11 @@ export function prng(seed: number) {
   return { next, below: (n: number) => next() % n, chance: (p: number) => next() / 0x100000000 < p };
 }
 export type Rnd = ReturnType<typeof prng>;
+
+/** Every shipped spec and the composite test spec (nested bitmap, TLV, positional subfields). */
+export function everySpecUnderTest(): IsoSpec[] {
+  return [
+    ...listBuiltinSpecs().map((spec) => builtinSpec(spec.name)),
+    loadSpec(fileURLToPath(new URL('./testdata/composite.yaml', import.meta.url))),
+  ];
+}

@@ -8,13 +8,12 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { isRigError } from '../errors/index.ts';
 import { CHARSETS } from './charset.ts';
 import { packWithFieldCodecs } from './codec.ts';
-import { builtinSpec, type IsoMessage, type IsoSpec, loadSpec, pack, type SpecDocument, unpack, unpackDetailed } from './index.ts';
+import { type IsoMessage, type IsoSpec, loadSpec, pack, type SpecDocument, unpack, unpackDetailed } from './index.ts';
 import type { MessagePlan } from './plan.ts';
-import { hex, prng, type Rnd, toHex } from './testing.ts';
+import { everySpecUnderTest, hex, prng, type Rnd, toHex } from './testing.ts';
 import type { FieldDoc } from './types.ts';
 
 const ITERATIONS = 1500;
@@ -141,15 +140,7 @@ function tertiarySpec(bcd: boolean): IsoSpec {
 }
 
 describe('generated message walk', () => {
-  const specs = [
-    builtinSpec('iso87ascii'),
-    builtinSpec('iso87binary'),
-    builtinSpec('iso93ascii'),
-    builtinSpec('iso87ebcdic'),
-    loadSpec(fileURLToPath(new URL('./testdata/composite.yaml', import.meta.url))),
-    tertiarySpec(false),
-    tertiarySpec(true),
-  ];
+  const specs = [...everySpecUnderTest(), tertiarySpec(false), tertiarySpec(true)];
 
   for (const spec of specs) {
     it(`${spec.name}: pack agrees with the field codecs on valid and broken values, unpack on the bytes and their mutations`, () => {
