@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, it } from 'node:test';
+import { countWrites } from '../../test/support/socket-writes.ts';
 import { FrameWriter } from './frame-writer.ts';
 import { encodeFrame, FrameDecoder, resolveFraming } from './framing.ts';
 
@@ -50,16 +51,11 @@ describe('FrameWriter', () => {
   it('writes the frames queued in one turn as one write: the peer reads them intact and in order in one chunk', async () => {
     const { ours, writer, chunks } = await connection();
     const texts = ['0110first', '0110second', '0110third, a little longer'];
-    const write = ours.write.bind(ours) as (...args: unknown[]) => boolean;
-    let writes = 0;
-    ours.write = ((...args: unknown[]) => {
-      writes++;
-      return write(...args);
-    }) as Socket['write'];
+    const writes = countWrites(ours);
     const results = texts.map((text) => writer.send(frame(text)));
     assert.deepEqual(await Promise.all(results), [true, true, true]);
     await until(() => Buffer.concat(chunks).length === texts.reduce((sum, text) => sum + 2 + text.length, 0), 'all bytes');
-    assert.equal(writes, 1, 'one socket write');
+    assert.equal(writes.count, 1, 'one socket write');
     assert.equal(chunks.length, 1, 'one read on the peer');
     const frames = new FrameDecoder(framing).push(chunks[0] as Buffer);
     assert.deepEqual(
@@ -84,18 +80,13 @@ describe('FrameWriter', () => {
 
   it('queue() frames leave with the sent ones of the same turn, in order, in one write; a send after them still learns the outcome', async () => {
     const { ours, writer, chunks } = await connection();
-    const write = ours.write.bind(ours) as (...args: unknown[]) => boolean;
-    let writes = 0;
-    ours.write = ((...args: unknown[]) => {
-      writes++;
-      return write(...args);
-    }) as Socket['write'];
+    const writes = countWrites(ours);
     writer.queue(frame('0810queued'));
     const sent = writer.send(frame('0110sent'));
     writer.queue(frame('0810queued too'));
     assert.equal(await sent, true);
     await until(() => Buffer.concat(chunks).length === 3 * 2 + '0810queued'.length + '0110sent'.length + '0810queued too'.length, 'all bytes');
-    assert.equal(writes, 1, 'one socket write');
+    assert.equal(writes.count, 1, 'one socket write');
     const texts = new FrameDecoder(framing).push(Buffer.concat(chunks)).map((decoded) => decoded.message.toString('latin1'));
     assert.deepEqual(texts, ['0810queued', '0110sent', '0810queued too']);
   });
