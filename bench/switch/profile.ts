@@ -9,16 +9,13 @@
  * Open the .cpuprofile in Chrome DevTools or speedscope for the call tree. A 0.5 ms sampling profiler
  * costs a few percent of CPU; compare profiles with each other, not with bench/switch/run.ts figures.
  */
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { parse, stringify } from 'yaml';
-import { interpolateEnv } from '../../pkg/scenario/index.ts';
 import { runAcquirer } from '../../pkg/sim/acquirer.ts';
-import { freePort } from '../../pkg/supervise/index.ts';
-import { startRig } from '../../test/support/rig-process.ts';
+import { startSwitchRig } from './switch-rig.ts';
 
 function arg(name: string, fallback: string): string {
   const index = process.argv.indexOf(`--${name}`);
@@ -27,7 +24,6 @@ function arg(name: string, fallback: string): string {
 const COUNT = Number(arg('count', '5000'));
 const OUT = arg('out', join(tmpdir(), `fluxrig-switch-${Date.now()}.cpuprofile`));
 const TOP = Number(arg('top', '30'));
-const EXAMPLE = fileURLToPath(new URL('../../configs/scenarios/payment-switch.yaml', import.meta.url));
 const HOOK = fileURLToPath(new URL('./profile-hook.mjs', import.meta.url));
 
 interface CpuProfile {
@@ -55,20 +51,10 @@ function topSelfTime(profile: CpuProfile, top: number): string {
 }
 
 const load = { count: COUNT, concurrency: 128, connections: 8, timeoutMs: 30_000 };
-const [acquirerPort, issuerPort] = [await freePort(), await freePort()];
-const dataDir = mkdtempSync(join(tmpdir(), 'fluxrig-bench-switch-profile-'));
-const ports = { FLUXRIG_ACQUIRER_PORT: String(acquirerPort), FLUXRIG_ISSUER_PORT: String(issuerPort) };
-const file = join(dataDir, 'payment-switch.yaml');
-writeFileSync(file, stringify(parse(interpolateEnv(readFileSync(EXAMPLE, 'utf8'), ports, EXAMPLE).text)));
-const rig = await startRig(['run', '--scenario', file], {
-  FLUXRIG_NODE_DATA_DIR: dataDir,
-  FLUXRIG_NATS_EMBEDDED_PORT: '0',
-  FLUXRIG_TEMPORAL_EMBEDDED_PORT: '0',
-  FLUXRIG_MIXER_PORT: '0',
-  ...ports,
-  FLUXRIG_LOG_LEVEL: 'warn',
-  NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${HOOK}`,
-  FLUXRIG_BENCH_PROFILE: OUT,
+const { rig, acquirerPort } = await startSwitchRig({
+  fuse: true,
+  dataDirPrefix: 'fluxrig-bench-switch-profile-',
+  env: { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${HOOK}`, FLUXRIG_BENCH_PROFILE: OUT },
 });
 try {
   await runAcquirer({ ...load, port: acquirerPort, count: Math.min(1000, COUNT) }); // warm-up

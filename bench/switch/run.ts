@@ -9,16 +9,11 @@
  *
  * Goal from the issue: >= 10k TPS with p99 <= 10 ms on 2 cores.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parse, stringify } from 'yaml';
-import { interpolateEnv } from '../../pkg/scenario/index.ts';
+import { readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { runAcquirer, type AcquirerReport } from '../../pkg/sim/acquirer.ts';
 import { startIssuer } from '../../pkg/sim/issuer.ts';
-import { freePort } from '../../pkg/supervise/index.ts';
-import { startRig } from '../../test/support/rig-process.ts';
+import { startSwitchRig } from './switch-rig.ts';
 
 function arg(name: string, fallback: number): number {
   const index = process.argv.indexOf(`--${name}`);
@@ -61,25 +56,10 @@ function cpuSecondsOf(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-const EXAMPLE = fileURLToPath(new URL('../../configs/scenarios/payment-switch.yaml', import.meta.url));
 
 /** The example switch under its own `rig run`; with `fuse` false, every wire keeps its JetStream hop. */
 async function throughSwitch(load: { count: number; concurrency: number; connections: number; timeoutMs: number }, fuse: boolean): Promise<SwitchReport> {
-  const [acquirerPort, issuerPort] = [await freePort(), await freePort()];
-  const dataDir = mkdtempSync(join(tmpdir(), 'fluxrig-bench-switch-'));
-  const ports = { FLUXRIG_ACQUIRER_PORT: String(acquirerPort), FLUXRIG_ISSUER_PORT: String(issuerPort) };
-  const scenario = parse(interpolateEnv(readFileSync(EXAMPLE, 'utf8'), ports, EXAMPLE).text) as { wires: Record<string, unknown>[] };
-  if (!fuse) for (const wire of scenario.wires) wire.fuse = false;
-  const file = join(dataDir, 'payment-switch.yaml');
-  writeFileSync(file, stringify(scenario));
-  const rig = await startRig(['run', '--scenario', file], {
-    FLUXRIG_NODE_DATA_DIR: dataDir,
-    FLUXRIG_NATS_EMBEDDED_PORT: '0',
-    FLUXRIG_TEMPORAL_EMBEDDED_PORT: '0',
-    FLUXRIG_MIXER_PORT: '0',
-    ...ports,
-    FLUXRIG_LOG_LEVEL: 'warn',
-  });
+  const { rig, acquirerPort } = await startSwitchRig({ fuse, dataDirPrefix: 'fluxrig-bench-switch-' });
   try {
     await runAcquirer({ ...load, port: acquirerPort, count: Math.min(1000, load.count) }); // warm-up
     const pid = rig.child.pid as number;

@@ -1,0 +1,44 @@
+/**
+ * The example payment switch under its own `rig run` on an all-in-one node, on free ports and in a
+ * fresh data directory: what bench/switch/run.ts measures and bench/switch/profile.ts profiles.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse, stringify } from 'yaml';
+import { interpolateEnv } from '../../pkg/scenario/index.ts';
+import { freePort } from '../../pkg/supervise/index.ts';
+import { type RigProcess, startRig } from '../../test/support/rig-process.ts';
+
+const EXAMPLE = fileURLToPath(new URL('../../configs/scenarios/payment-switch.yaml', import.meta.url));
+
+export interface SwitchRig {
+  rig: RigProcess;
+  /** Where the acquirer load goes (the switch's ISO 8583 listener). */
+  acquirerPort: number;
+}
+
+/**
+ * Starts the switch. `fuse: false` puts `fuse: false` on every wire (a JetStream hop per wire, as
+ * before operator fusion); `env` adds to the rig's environment (e.g. NODE_OPTIONS for a profiler).
+ */
+export async function startSwitchRig(options: { fuse: boolean; dataDirPrefix: string; env?: NodeJS.ProcessEnv }): Promise<SwitchRig> {
+  const [acquirerPort, issuerPort] = [await freePort(), await freePort()];
+  const dataDir = mkdtempSync(join(tmpdir(), options.dataDirPrefix));
+  const ports = { FLUXRIG_ACQUIRER_PORT: String(acquirerPort), FLUXRIG_ISSUER_PORT: String(issuerPort) };
+  const scenario = parse(interpolateEnv(readFileSync(EXAMPLE, 'utf8'), ports, EXAMPLE).text) as { wires: Record<string, unknown>[] };
+  if (!options.fuse) for (const wire of scenario.wires) wire.fuse = false;
+  const file = join(dataDir, 'payment-switch.yaml');
+  writeFileSync(file, stringify(scenario));
+  const rig = await startRig(['run', '--scenario', file], {
+    FLUXRIG_NODE_DATA_DIR: dataDir,
+    FLUXRIG_NATS_EMBEDDED_PORT: '0',
+    FLUXRIG_TEMPORAL_EMBEDDED_PORT: '0',
+    FLUXRIG_MIXER_PORT: '0',
+    ...ports,
+    FLUXRIG_LOG_LEVEL: 'warn',
+    ...options.env,
+  });
+  return { rig, acquirerPort };
+}
