@@ -41,7 +41,8 @@ function notANumber(label: string, pos: number, name: string): never {
 }
 
 /** Decimal digits as characters: ASCII ('0' = 0x30) or EBCDIC ('0' = 0xF0). */
-function charDigitsPrefixer(digits: number, zero: number, name: string, encoding: 'ascii' | 'ebcdic'): Prefixer {
+function charDigitsPrefixer(digits: number, encoding: 'ascii' | 'ebcdic', name: string): Prefixer {
+  const zero = encoding === 'ascii' ? 0x30 : 0xf0;
   return {
     encoding,
     bytes: digits,
@@ -122,9 +123,8 @@ export function makePrefixer(digits: number, encoding: PrefixEncoding, bytes?: n
   const name = `${'L'.repeat(digits)} ${encoding}`;
   switch (encoding) {
     case 'ascii':
-      return charDigitsPrefixer(digits, 0x30, name, 'ascii');
     case 'ebcdic':
-      return charDigitsPrefixer(digits, 0xf0, name, 'ebcdic');
+      return charDigitsPrefixer(digits, encoding, name);
     case 'bcd':
       return bcdPrefixer(digits, bytes ?? Math.ceil(digits / 2), name);
     case 'binary':
