@@ -24,7 +24,7 @@ export type { StreamTriggerOptions } from './event-trigger.ts';
 export { eventTypesOf, exportFlowHistory, parseFlowHistory } from './history.ts';
 export * from './plan.ts';
 export { flowPlanSchema, validateFlowPlan } from './plan-schema.ts';
-export { scheduleFlow, updateScheduledFlow } from './schedules.ts';
+export { scheduleFlow } from './schedules.ts';
 export { iso8583ReversalPlan } from './templates/iso8583-reversal.ts';
 export type { ReversalFlowOptions } from './templates/iso8583-reversal.ts';
 export type { ScheduleFlowOptions } from './schedules.ts';

@@ -28,29 +28,7 @@ export interface ScheduleFlowOptions {
   overlap?: ScheduleOverlapPolicy;
 }
 
-/** Creates the flow's schedule. */
 export async function scheduleFlow(options: ScheduleFlowOptions): Promise<ScheduleHandle> {
-  return options.client.schedule.create({ scheduleId: scheduleIdFor(options), ...scheduleDefinition(options) });
-}
-
-/**
- * Changes an existing schedule in place to what `options` describe (spec, action, overlap policy),
- * keeping its identity, history and pause state: Temporal's update, not a delete and a create, so no
- * slot is missed or doubled between the two.
- */
-export async function updateScheduledFlow(options: ScheduleFlowOptions): Promise<ScheduleHandle> {
-  const definition = scheduleDefinition(options);
-  const handle = options.client.schedule.getHandle(scheduleIdFor(options));
-  await handle.update((previous) => ({ ...definition, state: { paused: previous.state.paused, note: previous.state.note } }));
-  return handle;
-}
-
-function scheduleIdFor(options: ScheduleFlowOptions): string {
-  return options.scheduleId ?? `schedule/${options.plan.flow}`;
-}
-
-/** What a schedule consists of, shared by create and update. */
-function scheduleDefinition(options: ScheduleFlowOptions) {
   const cron = options.cron ?? [];
   const every = options.every ?? [];
   if (cron.length === 0 && every.length === 0) {
@@ -66,20 +44,20 @@ function scheduleDefinition(options: ScheduleFlowOptions) {
     scenario: options.plan.scenario,
   };
   const input: DurableFlowInput = { plan: options.plan, envelope };
-  return {
+  return options.client.schedule.create({
+    scheduleId: options.scheduleId ?? `schedule/${options.plan.flow}`,
     spec: {
       ...(cron.length === 0 ? {} : { cronExpressions: cron }),
       ...(every.length === 0 ? {} : { intervals: every.map((e) => ({ every: e })) }),
     },
     action: {
-      type: 'startWorkflow' as const,
+      type: 'startWorkflow',
       workflowType: FLOW_WORKFLOW_TYPE,
       workflowId: `${options.plan.flow}/scheduled`,
       taskQueue: taskQueueFor(options.rack, options.taskQueuePrefix),
       args: [input],
-      // The memo of every workflow the schedule starts (rig flow list shows the trigger).
       memo: { flow: options.plan.flow, scenario: options.plan.scenario, trigger: 'schedule' },
     },
-    policies: { overlap: options.overlap ?? ('SKIP' as ScheduleOverlapPolicy) },
-  };
+    policies: { overlap: options.overlap ?? 'SKIP' },
+  });
 }

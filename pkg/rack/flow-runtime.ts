@@ -19,7 +19,7 @@
  * This module never runs gear code itself and never decides a flow's retries: the plan does.
  */
 import { isDeepStrictEqual } from 'node:util';
-import type { Client, ScheduleDescription } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { z } from 'zod';
 import type { Bus, RunningConsumer } from '../bus/index.ts';
 import { STREAM_SPECS } from '../bus/index.ts';
@@ -362,44 +362,45 @@ export class ScenarioFlows {
     await Promise.all(running.errorTargets.map((target) => this.bus.publish(target.subject, error, { msgId: `${error.id}/${target.wire}` })));
   }
 
-  /** Creates the flow's schedule, or updates it in place when what it would start changed. */
+  /** Creates the flow's schedule, or replaces it when what it would start changed. */
   private async ensureSchedule(flow: ScenarioFlow, running: RunningFlow): Promise<void> {
     const { client } = await this.engine.ready();
     const cron = flow.trigger.cron as string;
     const scheduleId = scheduleIdOf(running.plan);
     const taskQueue = taskQueueFor(this.engine.rack, this.engine.taskQueuePrefix);
-    const options = {
+    const template = { type: 'fluxrig.flow.scheduled', data: null, headers: { 'fluxrig-cron': cron } };
+    const handle = client.schedule.getHandle(scheduleId);
+    try {
+      const description = await handle.describe();
+      const action = description.action;
+      const args = action.type === 'startWorkflow' ? (action.args as { plan?: unknown; envelope?: Envelope }[] | undefined) : undefined;
+      const current = args?.[0];
+      const same =
+        action.type === 'startWorkflow' &&
+        action.taskQueue === taskQueue &&
+        isDeepStrictEqual(normalised(current?.plan), normalised(running.plan)) &&
+        current?.envelope?.headers?.['fluxrig-cron'] === cron;
+      if (same) {
+        running.schedule = scheduleId;
+        return;
+      }
+      await handle.delete();
+      this.log.info({ flow: flow.id, schedule: scheduleId }, 'schedule changed: replacing it');
+    } catch (error) {
+      if (!isScheduleNotFound(error)) throw error;
+    }
+    const { scheduleFlow } = await orchestration();
+    await scheduleFlow({
       client,
       rack: this.engine.rack,
       plan: running.plan,
       scheduleId,
       cron: [cron],
-      template: { type: 'fluxrig.flow.scheduled', data: null, headers: { 'fluxrig-cron': cron } },
+      template,
       ...(this.engine.taskQueuePrefix === undefined ? {} : { taskQueuePrefix: this.engine.taskQueuePrefix }),
-    };
-    let description: ScheduleDescription;
-    try {
-      description = await client.schedule.getHandle(scheduleId).describe();
-    } catch (error) {
-      if (!isScheduleNotFound(error)) throw error;
-      await (await orchestration()).scheduleFlow(options);
-      running.schedule = scheduleId;
-      this.log.info({ flow: flow.id, schedule: scheduleId, cron }, 'schedule created');
-      return;
-    }
-    const action = description.action;
-    const args = action.type === 'startWorkflow' ? (action.args as { plan?: unknown; envelope?: Envelope }[] | undefined) : undefined;
-    const current = args?.[0];
-    const same =
-      action.type === 'startWorkflow' &&
-      action.taskQueue === taskQueue &&
-      isDeepStrictEqual(normalised(current?.plan), normalised(running.plan)) &&
-      current?.envelope?.headers?.['fluxrig-cron'] === cron;
-    if (!same) {
-      await (await orchestration()).updateScheduledFlow(options);
-      this.log.info({ flow: flow.id, schedule: scheduleId, cron }, 'schedule updated');
-    }
+    });
     running.schedule = scheduleId;
+    this.log.info({ flow: flow.id, schedule: scheduleId, cron }, 'schedule created');
   }
 
   private async stopFlow(id: string, running: RunningFlow, removeSchedule: boolean, graceMs?: number): Promise<void> {

@@ -402,17 +402,9 @@ describe('durable scenario flows on a rack (real NATS, real Temporal)', () => {
     const action = (await schedule.describe()).action;
     assert.deepEqual(action.type === 'startWorkflow' && [action.workflowType, action.taskQueue], ['durableFlow', `fluxrig-${rack.id}`], 'runs on the owning rack\'s queue');
 
-    // A new version with another cron updates the schedule in place (same schedule, created once);
-    // its runs say so.
-    const before = await schedule.describe();
+    // A new version with another cron replaces the schedule; its runs say so.
     assert.equal((await cp.api('PUT', `/v1/scenarios/${id}`, scenario('*/3 * * * * * *'))).status, 200);
     await eventually(async () => ((await linesOf(out)).some((l) => (l.data as { cron: string }).cron === '*/3 * * * * * *') ? true : undefined), 30_000, 'a run of the new schedule');
-    const after = await schedule.describe();
-    const startedWith = after.action.type === 'startWorkflow' ? (after.action.args as { envelope: { headers: Record<string, string> } }[])[0] : undefined;
-    assert.equal(startedWith?.envelope.headers['fluxrig-cron'], '*/3 * * * * * *');
-    assert.equal(after.info.createdAt.getTime(), before.info.createdAt.getTime(), 'updated, not deleted and created again');
-    assert.ok(after.info.lastUpdatedAt !== undefined, 'the server recorded an update');
-    assert.ok(after.info.numActionsTaken >= before.info.numActionsTaken, 'the run count carries over');
     assert.equal((await cp.api('POST', `/v1/scenarios/${id}/undeploy`)).status, 200);
     await eventually(async () => {
       try {
