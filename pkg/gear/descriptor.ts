@@ -79,7 +79,8 @@ export interface GearDescriptor<Config = unknown> {
    * Pure gears (no I/O, no clock; the same input always emits the same outputs) can run as Temporal
    * local activities and test without servers, and a rack fuses the wires into them (pkg/rack/fusion.ts):
    * it runs them in process inside the producer's handling and replays them on redelivery. A pure gear
-   * must therefore not mutate the envelope it receives: fused, that is the producer's own object.
+   * must therefore not mutate the envelope it receives: fused, that is the producer's own object. The
+   * same holds for every gear, pure or not, since a wire marked `fuse: always` fuses into any gear.
    */
   pure: boolean;
   create(config: Config, context: GearContext): GearInstance;

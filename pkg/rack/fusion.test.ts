@@ -48,6 +48,19 @@ describe('fusedWires', () => {
     assert.deepEqual([...fusedWires(scenario({ wires }), ALL, catalogue).keys()], ['enriched']);
   });
 
+  it('fuses a wire into a gear doing I/O only when it says fuse: always', () => {
+    const wires = [
+      { id: 'requests', from: 'listener.out', to: 'enrich.in' },
+      { id: 'enriched', from: 'enrich.out', to: 'screen.in' },
+      { id: 'passed', from: 'screen.out', to: 'out.in', fuse: 'always' },
+    ];
+    assert.deepEqual([...fusedWires(scenario({ wires }), ALL, catalogue)].at(-1), ['passed', { gear: 'out', port: 'in' }]);
+    // Still only on one rack, and never under a durable flow's feet.
+    assert.deepEqual([...fusedWires(scenario({ wires }), ['listener', 'enrich', 'screen'], catalogue).keys()], ['requests', 'enriched']);
+    const flows = [{ id: 'audit', durable: true, trigger: { wire: 'passed' }, steps: [{ kind: 'gear', id: 'one', gear: 'enrich' }] }];
+    assert.deepEqual([...fusedWires(scenario({ wires, flows }), ALL, catalogue).keys()], ['requests', 'enriched']);
+  });
+
   it('keeps the hop of a wire a durable flow reads, by wire or by a subject pattern', () => {
     const flow = (trigger: Record<string, unknown>) => ({ id: 'audit', durable: true, trigger, steps: [{ kind: 'gear', id: 'one', gear: 'enrich' }] });
     assert.deepEqual([...fusedWires(scenario({ flows: [flow({ wire: 'requests' })] }), ALL, catalogue).keys()], ['enriched']);

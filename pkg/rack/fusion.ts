@@ -8,6 +8,10 @@
  *   - nothing else in the scenario reads it (no durable flow triggered by the wire or by a subject
  *     pattern matching it; a wire always has exactly one receiving port),
  *   - and the scenario does not opt out with `fuse: false` on the wire.
+ * With `fuse: always` on the wire, the receiving gear need not be pure: a gear doing I/O (an ISO 8583
+ * client, a listener's reply port) is run in process the same way. That gear then runs inside the
+ * producer's delivery until its I/O is done; a redelivered producer input replays it, I/O included,
+ * as a redelivery of the gear's own input would (scenario/model.ts says what an operator gives up).
  *
  * The producer then hands what it emits on that wire straight to the pure gear (gear-host.ts), and
  * the pure gear's own outputs are again fused or published, so a chain of pure gears becomes one step
@@ -24,7 +28,7 @@ import type { GearDescriptor } from '../gear/descriptor.ts';
 import { type Scenario, splitPortRef, wireName } from '../scenario/model.ts';
 import { dataSubject } from '../wire/subjects.ts';
 
-/** The receiving end of a fused wire: a pure gear on this rack and its input port. */
+/** The receiving end of a fused wire: a gear on this rack (pure, or any with `fuse: always`) and its input port. */
 export interface FusedInput {
   gear: string;
   port: string;
@@ -42,7 +46,7 @@ export function fusedWires(scenario: Scenario, gearIds: Iterable<string>, catalo
     const to = splitPortRef(wire.to);
     const target = gears.get(to.gear);
     if (!target || !here.has(to.gear) || !here.has(from.gear) || !gears.has(from.gear)) continue;
-    if (catalogue.get(target.type)?.pure !== true) continue;
+    if (catalogue.get(target.type)?.pure !== true && wire.fuse !== 'always') continue;
     const name = wireName(wire);
     const subject = dataSubject(scenario.id, name);
     if (watchedBy.wires.has(name) || watchedBy.subjects.some((pattern) => subjectMatches(pattern, subject))) continue;

@@ -10,7 +10,7 @@
  *   dropped by the stream as duplicates: effectively once.
  * - A handler that throws sends the message to the gear's `error` port (headers say why) when that port
  *   is wired; otherwise the consumer retries with backoff and finally dead-letters it with the reason.
- * - A fused wire (fusion.ts) is not published to: the message is handed to the pure gear's host on this
+ * - A fused wire (fusion.ts) is not published to: the message is handed to the receiving gear's host on this
  *   rack (`runFused`), which handles it inside the producer's handling with its own span, metrics and
  *   error port, and `<dedup key of the skipped publish>` in place of the message id. The producer's
  *   input is acked once the whole chain's final outputs are stored; a redelivery replays the chain.
@@ -345,7 +345,7 @@ export class GearHost {
     }
   }
 
-  /** Publishes to one wire, or hands the message to the pure gear of a fused wire when it is running. */
+  /** Publishes to one wire, or hands the message to the receiving gear of a fused wire when it is running. */
   private send(wire: WireEnd, outgoing: Envelope, msgId: string): Promise<unknown> {
     const target = wire.fused ? this.options.peer?.(wire.fused.gear) : undefined;
     if (wire.fused && target?.state === 'running') return this.handOver(target, wire.fused.port, wire, outgoing, msgId);

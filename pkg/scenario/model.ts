@@ -52,20 +52,33 @@ export const gearSchema = z.strictObject({
  * the wire and consuming it again (pkg/rack/fusion.ts). Spans, gear metrics, `messages` rows and error
  * ports stay per gear; what is fused simply never appears on the wire's subject. `fuse: false` keeps
  * the JetStream hop, for a wire you want to observe (or tap) on NATS.
+ *
+ * `fuse: always` fuses a wire into a gear that does I/O as well (an ISO 8583 client, a server's reply
+ * port, a sink), on the same conditions. Nothing is lost that JetStream would have kept where the
+ * producer's own input is a stored message: it is acked only once the whole chain is done, and a
+ * redelivery replays the chain, I/O included (at least once, as a redelivered I/O gear input would).
+ * Where the producer is a source (a listener), what is in flight on the wire lives in the rack's
+ * memory only, like the source's own connections; and the chain holds the producer's delivery (and its
+ * concurrency slot) until the I/O is done, back-pressure instead of a backlog on the stream.
  */
 export const wireSchema = z.strictObject({
   /** Name of the wire; becomes the last token of `fluxrig.data.<scenario>.<wire>`. Derived when absent. */
   id: identifier.optional(),
   from: portRef,
   to: portRef,
-  /** `false` keeps this wire a JetStream hop even where the rack could run its pure receiving gear in process. */
+  /**
+   * `false` keeps this wire a JetStream hop even where the rack could run its pure receiving gear in
+   * process; `always` also fuses it into a receiving gear that does I/O.
+   */
   fuse: z
-    .boolean()
+    .union([z.boolean(), z.literal('always')])
     .optional()
     .describe(
       'Default true: a wire into a pure gear (parse, build, router, transform, filter) on the same rack as its producer, read by no durable flow, ' +
         'is run in process (no message on fluxrig.data.<scenario>.<wire>; spans, metrics and error ports stay per gear). ' +
-        'false keeps the durable JetStream hop, e.g. to observe the wire on NATS.',
+        'false keeps the durable JetStream hop, e.g. to observe the wire on NATS. ' +
+        '"always" fuses it also into a gear that does I/O (client, reply port, sink): the chain then holds the producer\'s delivery until that I/O is done, ' +
+        'and where the producer is a source (a listener) what is in flight on the wire lives in the rack\'s memory only.',
     ),
 });
 

@@ -2,8 +2,9 @@
  * Operator fusion on a rack (pkg/rack/fusion.ts), on a real nats-server: a chain of pure gears behind
  * a gear on the same rack runs in process (nothing stored on the fused wires, final outputs once),
  * keeps one span per gear in the same trace, its metrics and `messages` rows, routes a failure to the
- * failing gear's own error wire, keeps the hop of a `fuse: false` wire, and stores no duplicate final
- * output when the producer's input is delivered again.
+ * failing gear's own error wire, keeps the hop of a `fuse: false` wire, fuses into a gear doing I/O
+ * only with `fuse: always`, and stores no duplicate final output when the producer's input is
+ * delivered again.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -70,8 +71,9 @@ class CollectingPublisher implements TelemetryPublisher {
  * port → screen-errors → mark → errors → error-sink. w1, w2, w3 and screen-errors lead into pure
  * gears on the same rack: fused unless `fuse: false`.
  */
-function chain(id: string, options: { optOut?: string[]; shapeErrorWire?: boolean } = {}): Scenario {
-  const wire = (name: string, from: string, to: string) => ({ id: name, from, to, ...(options.optOut?.includes(name) ? { fuse: false } : {}) });
+function chain(id: string, options: { optOut?: string[]; always?: string[]; delivered?: boolean } = {}): Scenario {
+  const fuseOf = (name: string) => (options.optOut?.includes(name) ? { fuse: false } : options.always?.includes(name) ? { fuse: 'always' } : {});
+  const wire = (name: string, from: string, to: string) => ({ id: name, from, to, ...fuseOf(name) });
   return scenarioSchema.parse({
     id,
     gears: [
@@ -93,6 +95,8 @@ function chain(id: string, options: { optOut?: string[]; shapeErrorWire?: boolea
       wire('out', 'shape.out', 'sink.in'),
       wire('screen-errors', 'screen.error', 'mark.in'),
       wire('errors', 'mark.out', 'error-sink.in'),
+      // What the sink passes on, stored (error-sink is not pure): shows the sink ran, fused or not.
+      ...(options.delivered ? [wire('delivered', 'sink.out', 'error-sink.in')] : []),
     ],
   });
 }
@@ -235,6 +239,37 @@ describe('operator fusion on a rack (real nats-server)', () => {
       return stored.out === 2 ? stored : undefined;
     }, 10_000, 'outputs stored');
     assert.deepEqual(counts, { in: 2, w2: 2, out: 2 });
+  });
+
+  it('fuses a wire into a gear that is not pure only with fuse: always, and still stores its output once per input', async () => {
+    const id = unique('fuse-always');
+    await deploy(chain(id, { always: ['out'], delivered: true }));
+    const delivered = await tap(id, 'delivered');
+    const message = envelope({ amount: 4, note: 'io' });
+    // Delivered twice, as after a crash before the ack: the chain, the sink included, runs again, and
+    // what the sink emits keeps its dedup key.
+    await publishIn(id, message, `${message.id}/first`);
+    await publishIn(id, message, `${message.id}/again`);
+    await publishIn(id, envelope({ amount: 9, note: 'io2' }));
+    await eventually(async () => (delivered.length >= 2 ? delivered : undefined), 15_000, 'two delivered');
+    await eventually(async () => ((await storedPerWire(id)).in === 3 ? true : undefined), 5_000, 'inputs stored');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.deepEqual(delivered.map((output) => (output.data as { note: string }).note).sort(), ['io', 'io2']);
+    // The sink's input wire `out` carries nothing: the sink ran in process, its span says so.
+    assert.deepEqual(await storedPerWire(id), { in: 3, delivered: 2 });
+    const sinkSpan = await eventually(async () => publisher.records<ExportedSpan>('spans').find((span) => span.scenario === id && span.gear === 'sink'), 10_000, 'the sink span');
+    assert.equal(sinkSpan.attributes['fluxrig.fused'], true);
+
+    // Without `always` the same wire into the (not pure) sink keeps its hop.
+    const plain = unique('fuse-io-plain');
+    await deploy(chain(plain, { delivered: true }));
+    const plainDelivered = await tap(plain, 'delivered');
+    await publishIn(plain, envelope({ amount: 4, note: 'hop' }));
+    await eventually(async () => (plainDelivered.length >= 1 ? true : undefined), 15_000, 'delivered over the hop');
+    assert.deepEqual(await eventually(async () => {
+      const counts = await storedPerWire(plain);
+      return counts.delivered === 1 ? counts : undefined;
+    }, 5_000, 'stored'), { in: 1, out: 1, delivered: 1 });
   });
 
   it('stores no second final output when the producer\'s input is delivered again', async () => {
