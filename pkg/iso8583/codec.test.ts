@@ -344,6 +344,27 @@ describe('value conventions', () => {
     assert.deepEqual(unpack(bytes, iso87ascii).fields[52], hex('0123456789ABCDEF'));
   });
 
+  it('hands out pack results that later packs never overwrite, small ones and ones larger than the shared output chunk', () => {
+    // pack writes into a shared chunk and returns views of it; a message that outgrows the room left is
+    // copied out. Sizes from 23 bytes to over 9 KB (more than a chunk), mixed, so both paths and chunk
+    // changes are crossed.
+    const messages: IsoMessage[] = [];
+    for (let i = 0; i < 60; i++) {
+      const filler = String.fromCharCode(0x41 + (i % 26)).repeat(999);
+      const fields: Record<number, string> = { 11: String(i).padStart(6, '0') };
+      const large = i % 7 === 3 ? 9 : i % 5 === 1 ? 2 : 0;
+      for (const n of [60, 61, 62, 63, 120, 121, 122, 123, 124].slice(0, large)) fields[n] = filler;
+      messages.push({ mti: '0200', fields });
+    }
+    const packed = messages.map((message) => pack(message, iso87ascii));
+    const expected = messages.map((message) => toHex(pack(message, iso87ascii)));
+    assert.ok(packed.some((bytes) => bytes.length > 8192) && packed.some((bytes) => bytes.length < 64));
+    packed.forEach((bytes, i) => {
+      assert.deepEqual(unpack(bytes, iso87ascii), messages[i]);
+      assert.equal(toHex(bytes), expected[i]);
+    });
+  });
+
   it('does not alias the input buffer in binary values', () => {
     const bytes = pack({ mti: '0200', fields: { 52: hex('1122334455667788') } }, iso87binary);
     const value = unpack(bytes, iso87binary).fields[52] as Uint8Array;

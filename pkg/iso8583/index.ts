@@ -76,7 +76,9 @@ export function unpackDetailed(bytes: Uint8Array, spec: IsoSpec): IsoUnpackDetai
 /**
  * Encode one message; the bitmap(s) follow from which fields are present (keys 1..192 whose value is not
  * undefined; other keys cannot be data elements and are not looked at). Short fixed text/numeric values are
- * padded as the spec says. Returns a new buffer owned by the caller.
+ * padded as the spec says. Returns new bytes owned by the caller: a plain Uint8Array (not a Buffer) that,
+ * like a pooled Buffer, may share an 8 KiB ArrayBuffer with other pack results, so read it through
+ * byteOffset/byteLength.
  */
 export function pack(message: IsoMessage, spec: IsoSpec): Uint8Array {
   return packWith(spec.plan as MessagePlan, message);
