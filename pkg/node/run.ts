@@ -90,6 +90,7 @@ export async function runNode(options: RunOptions): Promise<RunningNode> {
         role: role === 'all' ? 'all-in-one' : role,
         ...(role === 'mixer' ? {} : { rack: rackId(config) }),
         publisher: busTelemetryPublisher(telemetryBus, `node/${nodeId(config)}`),
+        traceSampleRatio: config.telemetry.trace_sample_ratio,
         ...(config.telemetry.otlp_endpoint ? { otlp: { endpoint: config.telemetry.otlp_endpoint } } : {}),
       });
       tryTapLogger(logger, logLineForwarder(telemetry.logger));

@@ -20,6 +20,7 @@ export function telemetryOptions(
   const options: TelemetryOptions = {
     ...base,
     env: config.telemetry.enabled ? env : { ...env, FLUXRIG_DISABLE_TELEMETRY: '1' },
+    traceSampleRatio: config.telemetry.trace_sample_ratio,
   };
   if (config.telemetry.otlp_endpoint !== '') options.otlp = { endpoint: config.telemetry.otlp_endpoint };
   return options;

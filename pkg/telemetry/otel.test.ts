@@ -5,7 +5,7 @@ import { describe, test } from 'node:test';
 import { context, SpanStatusCode, trace } from '@opentelemetry/api';
 import { SeverityNumber } from '@opentelemetry/api-logs';
 import type { TelemetryPublisher } from './exporters.ts';
-import { startTelemetry } from './otel.ts';
+import { startTelemetry, traceSampler } from './otel.ts';
 import { contextFromEnvelope, injectTraceparent, startProcessSpan } from './propagation.ts';
 import type { ExportedSpan } from './convert.ts';
 import type { MessageRecord, TelemetryBatch } from './records.ts';
@@ -106,6 +106,33 @@ describe('startTelemetry switches', () => {
     assert.equal(telemetry.enabled, false);
     assert.deepEqual(publisher.batches, []);
     assert.equal(contextFromEnvelope({}), context.active());
+  });
+
+  test('a trace sample ratio records that share of new traces, and a continued trace follows its root', async () => {
+    const publisher = new CollectingPublisher();
+    const quarter = startTelemetry({ serviceName: 'rig', role: 'cli', publisher, traceSampleRatio: 0.25, env: {} });
+    let recorded = 0;
+    for (let i = 0; i < 4000; i++) {
+      const span = quarter.tracer.startSpan('root');
+      if (span.isRecording()) recorded++;
+      span.end();
+    }
+    // Binomial(4000, 0.25): mean 1000, standard deviation 27.
+    assert.ok(recorded > 850 && recorded < 1150, `recorded ${recorded} of 4000`);
+    await quarter.shutdown();
+
+    const none = startTelemetry({ serviceName: 'rig', role: 'cli', publisher, traceSampleRatio: 0, env: {} });
+    assert.equal(none.tracer.startSpan('root').isRecording(), false);
+    // A gear continuing a trace another process sampled records it, whatever its own ratio; an unsampled one it does not.
+    const sampledParent = { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' };
+    const unsampledParent = { traceparent: '00-0af7651916cd43dd8448eb211c80319d-b7ad6b7169203331-00' };
+    const info = { subject: 'fluxrig.data.s.w' };
+    assert.equal(startProcessSpan(none.tracer, 'continued', sampledParent, info).isRecording(), true);
+    assert.equal(startProcessSpan(none.tracer, 'continued', unsampledParent, info).isRecording(), false);
+    await none.shutdown();
+
+    assert.throws(() => traceSampler(1.5), /trace sample ratio must lie in 0\.\.1, got 1\.5/);
+    assert.throws(() => traceSampler(Number.NaN), /got NaN/);
   });
 
   test('an OTLP endpoint receives the spans over HTTP', async () => {

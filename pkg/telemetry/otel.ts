@@ -18,7 +18,14 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchLogRecordProcessor, type LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { type IMetricReader, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import {
+  AlwaysOnSampler,
+  BatchSpanProcessor,
+  ParentBasedSampler,
+  type Sampler,
+  type SpanProcessor,
+  TraceIdRatioBasedSampler,
+} from '@opentelemetry/sdk-trace-base';
 import { telemetryDisabled } from '../log/env.ts';
 import { BatchSequencer, BusLogExporter, BusMetricExporter, BusSpanExporter, type TelemetryPublisher } from './exporters.ts';
 import { ATTR } from './semconv.ts';
@@ -40,6 +47,12 @@ export interface TelemetryOptions {
   otlp?: { endpoint: string; headers?: Record<string, string> };
   /** Metric export interval (default 10 s). */
   metricIntervalMs?: number;
+  /**
+   * Share of new traces recorded, 0..1 (default 1: all). A trace's root decides by its trace id; every
+   * span that continues a trace (a `traceparent` from another gear or process) follows that decision,
+   * so a trace is never half recorded.
+   */
+  traceSampleRatio?: number;
   /** Span/log batch delay (default 1 s): how long a finished span may wait before export. */
   batchDelayMs?: number;
   env?: NodeJS.ProcessEnv;
@@ -54,6 +67,12 @@ export interface Telemetry {
   forceFlush(): Promise<void>;
   /** Flush and stop the SDK; the global providers return to no-ops. */
   shutdown(): Promise<void>;
+}
+
+/** Parent-based: roots sample by trace id at `ratio`, everything else follows its parent. */
+export function traceSampler(ratio: number): Sampler {
+  if (!(ratio >= 0 && ratio <= 1)) throw new RangeError(`trace sample ratio must lie in 0..1, got ${ratio}`);
+  return new ParentBasedSampler({ root: ratio === 1 ? new AlwaysOnSampler() : new TraceIdRatioBasedSampler(ratio) });
 }
 
 export function startTelemetry(options: TelemetryOptions): Telemetry {
@@ -94,6 +113,7 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
 
   const sdk = new NodeSDK({
     resource: resourceFromAttributes(resourceAttributes),
+    sampler: traceSampler(options.traceSampleRatio ?? 1),
     autoDetectResources: false,
     instrumentations: [],
     spanProcessors,
