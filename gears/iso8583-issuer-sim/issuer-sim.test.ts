@@ -11,8 +11,9 @@ afterEach(async () => {
 });
 
 /** The gear on a free port; its `received` reports collect in the host. */
-async function startSim(config: Record<string, unknown>) {
+async function startSim(config: Record<string, unknown>, options: { receivedWired?: boolean } = {}) {
   const host = new TestHost();
+  if (options.receivedWired === false) host.unwired.add('issuer.received');
   const context = host.context('issuer');
   const gear = descriptor.create(descriptor.config.parse({ port: 0, ...config }), context);
   await gear.start?.();
@@ -43,5 +44,13 @@ describe('iso8583-issuer-sim gear', () => {
     }
     assert.equal(host.out('issuer.received')[0]?.type, EXCHANGE_TYPE);
     assert.equal(terminal.received[0]?.message.fields[11], '000001');
+  });
+
+  it('builds no report when `received` is not wired, and still answers', async () => {
+    const { host, terminal } = await startSim({}, { receivedWired: false });
+    terminal.send({ ...purchase(3), mti: '0100' });
+    await eventually(() => terminal.received.length === 1, 'one answer');
+    assert.equal(terminal.received[0]?.message.fields[39], '00');
+    assert.deepEqual(host.out('issuer.received'), []);
   });
 });

@@ -46,6 +46,11 @@ export interface GearContext {
   readonly signal: AbortSignal;
   /** Send a message out of an output port. Resolves once the host has accepted it (published/collected). */
   emit(port: string, message: Envelope): Promise<void>;
+  /**
+   * Whether anything receives what `port` emits right now. A gear may skip building a message nobody
+   * receives (a report port left unwired); emitting on an unwired port is still allowed and dropped.
+   */
+  wired(port: string): boolean;
   /** Build a new envelope (fresh Sonyflake id, time, source, traceparent carried from `parent`). */
   envelope(data: unknown, init?: Partial<Envelope> & { parent?: Envelope }): Envelope;
 }

@@ -28,7 +28,11 @@ export interface GearHarness {
   stop(): Promise<void>;
 }
 
-export function gearHarness<Config>(descriptor: GearDescriptor<Config>, rawConfig: unknown, options: { scenario?: string; gearId?: string } = {}): GearHarness {
+export function gearHarness<Config>(
+  descriptor: GearDescriptor<Config>,
+  rawConfig: unknown,
+  options: { scenario?: string; gearId?: string; /** Output ports `context.wired` reports as unwired. */ unwired?: string[] } = {},
+): GearHarness {
   const config = descriptor.config.parse(rawConfig);
   const emitted = new Map<string, Envelope[]>();
   const logs: LoggedLine[] = [];
@@ -53,6 +57,8 @@ export function gearHarness<Config>(descriptor: GearDescriptor<Config>, rawConfi
     log,
     signal: abort.signal,
     envelope: makeEnvelope,
+    // Every port is collected here, so every port counts as wired unless the test says otherwise.
+    wired: (port) => !(options.unwired ?? []).includes(port),
     async emit(port, message) {
       const list = emitted.get(port);
       if (list) list.push(message);

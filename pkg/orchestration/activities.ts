@@ -135,6 +135,8 @@ async function runOneGear(
     async emit(outPort, message) {
       outputs.push({ port: outPort, envelope: { ...message, port: outPort } });
     },
+    // The flow decides after the step where each port's output goes, so every port may matter.
+    wired: () => true,
   };
   const config = parseConfig(descriptor, rawConfig, run.gearId);
   const instance = descriptor.create(config, context);

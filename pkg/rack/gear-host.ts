@@ -410,6 +410,7 @@ export class GearHost {
       signal: this.abort.signal,
       // What emit() resolves to (a publish receipt) is nobody's business but the host's.
       emit: (port, message) => this.emit(port, message) as Promise<void>,
+      wired: (port) => (this.options.outputs().get(port)?.length ?? 0) > 0,
       envelope: makeEnvelope,
     };
   }

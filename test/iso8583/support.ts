@@ -31,6 +31,8 @@ export type PortHandler = (envelope: Envelope) => void | Promise<void>;
 export class TestHost {
   private readonly wires = new Map<string, PortHandler>();
   readonly emitted = new Map<string, Envelope[]>();
+  /** `gearId.port` that `context.wired` reports as unwired (what is emitted there is still collected). */
+  readonly unwired = new Set<string>();
   readonly abort = new AbortController();
   private counter = 0;
 
@@ -42,6 +44,8 @@ export class TestHost {
       log: memoryLogger(),
       signal: this.abort.signal,
       envelope,
+      // Every port is wired to a function or collected here, unless the test unwires it.
+      wired: (port) => !this.unwired.has(`${gearId}.${port}`),
       emit: async (port, message) => {
         const wire = this.wires.get(`${gearId}.${port}`);
         if (wire) {
