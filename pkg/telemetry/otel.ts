@@ -14,6 +14,7 @@ import { type Logger, logs } from '@opentelemetry/api-logs';
 import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchLogRecordProcessor, type LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { type IMetricReader, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
@@ -114,6 +115,9 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
   const sdk = new NodeSDK({
     resource: resourceFromAttributes(resourceAttributes),
     sampler: traceSampler(options.traceSampleRatio ?? 1),
+    // W3C trace context only: NodeSDK's default adds the baggage propagator, which nothing here uses
+    // and which every inject/extract (two per message hop) would run.
+    textMapPropagator: new W3CTraceContextPropagator(),
     autoDetectResources: false,
     instrumentations: [],
     spanProcessors,
