@@ -17,7 +17,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
-import { type Attributes, isSpanContextValid, metrics, context as otelContext, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { type Attributes, type Context, isSpanContextValid, metrics, context as otelContext, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Bus, RunningConsumer } from '../bus/index.ts';
 import { isRigError } from '../errors/index.ts';
 import { ERROR_PORT, type GearContext, type GearDescriptor, type GearInstance } from '../gear/descriptor.ts';
@@ -144,6 +144,8 @@ interface Arrival {
   /** Encoded size; absent for a fused wire, where nothing was encoded. */
   size?: number;
   fused: boolean;
+  /** Fused: the producer's trace context the envelope's `traceparent` was written from. */
+  parent?: Context;
 }
 
 /**
@@ -239,8 +241,8 @@ export class GearHost {
    * the publish it replaces) stands in for the message id in the dedup keys of what this gear emits.
    * Rejects when the gear failed and has no error wire.
    */
-  runFused(port: string, envelope: Envelope, subject: string, key: string): Promise<void> {
-    return this.traced(port, envelope, key, { subject, fused: true });
+  runFused(port: string, envelope: Envelope, subject: string, key: string, parent: Context | undefined): Promise<void> {
+    return this.traced(port, envelope, key, parent === undefined ? { subject, fused: true } : { subject, fused: true, parent });
   }
 
   /** Runs one message inside its `process` span (child of the envelope's trace) and delivery scope. */
@@ -254,7 +256,7 @@ export class GearHost {
       scenario: this.options.scenario,
       gear: this.gearId,
       ...isoSummary(envelope.data),
-    }));
+    }), arrival.parent);
     if (span.isRecording()) {
       span.setAttribute(ATTR.port, port);
       if (arrival.fused) span.setAttribute(ATTR.fused, true);
@@ -337,18 +339,18 @@ export class GearHost {
       }
       const outgoing: Envelope = { ...envelope, port, gear: this.gearId, scenario: this.options.scenario };
       const [first] = wires as [WireEnd, ...WireEnd[]];
-      this.traceOutgoing(outgoing, first.subject);
-      if (wires.length === 1) return this.send(first, outgoing, `${base}/${first.wire}`);
-      return Promise.all(wires.map((wire) => this.send(wire, outgoing, `${base}/${wire.wire}`)));
+      const traceContext = this.traceOutgoing(outgoing, first.subject);
+      if (wires.length === 1) return this.send(first, outgoing, `${base}/${first.wire}`, traceContext);
+      return Promise.all(wires.map((wire) => this.send(wire, outgoing, `${base}/${wire.wire}`, traceContext)));
     } catch (error) {
       return Promise.reject(error);
     }
   }
 
   /** Publishes to one wire, or hands the message to the receiving gear of a fused wire when it is running. */
-  private send(wire: WireEnd, outgoing: Envelope, msgId: string): Promise<unknown> {
+  private send(wire: WireEnd, outgoing: Envelope, msgId: string, traceContext: Context | undefined): Promise<unknown> {
     const target = wire.fused ? this.options.peer?.(wire.fused.gear) : undefined;
-    if (wire.fused && target?.state === 'running') return this.handOver(target, wire.fused.port, wire, outgoing, msgId);
+    if (wire.fused && target?.state === 'running') return this.handOver(target, wire.fused.port, wire, outgoing, msgId, traceContext);
     return this.options.bus.publish(wire.subject, outgoing, { msgId });
   }
 
@@ -359,10 +361,10 @@ export class GearHost {
    * consumer derive the same keys for what the gear emits as the fused run did (no duplicates of
    * outputs the failed run already stored), and a redelivered producer input the same fallback.
    */
-  private async handOver(target: GearHost, port: string, wire: WireEnd, outgoing: Envelope, msgId: string): Promise<void> {
+  private async handOver(target: GearHost, port: string, wire: WireEnd, outgoing: Envelope, msgId: string, traceContext: Context | undefined): Promise<void> {
     const key = boundedKey(msgId);
     try {
-      await target.runFused(port, outgoing, wire.subject, key);
+      await target.runFused(port, outgoing, wire.subject, key, traceContext);
     } catch (error) {
       this.log.debug({ wire: wire.wire, err: maskText(describe(error)) }, 'fused gear failed; message stored on its wire for retries');
       await this.options.bus.publish(wire.subject, { ...outgoing, id: key }, { msgId });
@@ -372,21 +374,28 @@ export class GearHost {
   /**
    * Inside a handler the outgoing message continues the handler's trace. A source's message (a request
    * a listener just read) starts a new trace with a short producer span, so one authorisation is one
-   * trace from the listener on.
+   * trace from the listener on. Returns the context `traceparent` was written from (undefined when
+   * the envelope keeps the one it came with), for a fused receiver to start its span in directly.
    */
-  private traceOutgoing(outgoing: Envelope, subject: string): void {
-    if (trace.getSpan(otelContext.active())) {
-      injectTraceparent(outgoing);
-      return;
+  private traceOutgoing(outgoing: Envelope, subject: string): Context | undefined {
+    const active = otelContext.active();
+    if (trace.getSpan(active)) {
+      injectTraceparent(outgoing, active);
+      return active;
     }
-    if (outgoing.traceparent) return;
+    if (outgoing.traceparent) return undefined;
     const span = tracer.startSpan(this.sendSpanName, { kind: SpanKind.PRODUCER });
     // Attributes only for a span that records (telemetry off or not sampled: no work).
     if (span.isRecording()) {
       span.setAttributes(messagingAttributes({ subject, operation: 'send', messageId: outgoing.id, scenario: this.options.scenario, gear: this.gearId, ...isoSummary(outgoing.data) }));
     }
-    if (isSpanContextValid(span.spanContext())) injectTraceparent(outgoing, trace.setSpan(otelContext.active(), span));
+    let sent: Context | undefined;
+    if (isSpanContextValid(span.spanContext())) {
+      sent = trace.setSpan(active, span);
+      injectTraceparent(outgoing, sent);
+    }
     span.end();
+    return sent;
   }
 
   private context(): GearContext {

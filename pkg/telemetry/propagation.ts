@@ -34,9 +34,11 @@ export type ProcessSpanInfo = Omit<MessagingSpanInfo, 'operation'> | (() => Omit
  * (and sets `iso8583.response_code` / the status when known). Attributes are built only for a span
  * that records: with telemetry off or the trace not sampled this is a span start and nothing else
  * (the default samplers do not read attributes, so setting them after the start changes no decision).
+ * `parent`: the context the envelope's `traceparent` was written from, when the caller still holds it
+ * (a message handed over in process), which spares parsing the header back.
  */
-export function startProcessSpan(tracer: Tracer, name: string, envelope: Pick<Envelope, 'traceparent'>, info: ProcessSpanInfo): Span {
-  const span = tracer.startSpan(name, { kind: SpanKind.CONSUMER }, contextFromEnvelope(envelope));
+export function startProcessSpan(tracer: Tracer, name: string, envelope: Pick<Envelope, 'traceparent'>, info: ProcessSpanInfo, parent?: Context): Span {
+  const span = tracer.startSpan(name, { kind: SpanKind.CONSUMER }, parent ?? contextFromEnvelope(envelope));
   if (span.isRecording()) span.setAttributes(messagingAttributes({ ...(typeof info === 'function' ? info() : info), operation: 'process' }));
   return span;
 }
