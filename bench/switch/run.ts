@@ -12,7 +12,7 @@
  *
  * Goal from the issue: >= 10k TPS with p99 <= 10 ms on 2 cores.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { runAcquirer, type AcquirerReport } from '../../pkg/sim/acquirer.ts';
 import { startIssuer } from '../../pkg/sim/issuer.ts';
@@ -45,7 +45,8 @@ async function main(): Promise<void> {
   const hops = await throughSwitch(load, { fuse: false });
   const fused = await throughSwitch(load, { fuse: true });
   const sampled = await throughSwitch(load, { fuse: true, sampleRatio: SAMPLE, pacedShare: PACED_SHARE });
-  const cpu = (report: SwitchReport) => `   rig cpu/auth ${report.rigCpuUsPerAuth.toFixed(0)} µs`;
+  const cpu = (report: SwitchReport) =>
+    `   rig cpu/auth ${report.rigCpuUsPerAuth.toFixed(0)} µs (engines ${report.enginesCpuUsPerAuth.toFixed(0)}, load ${report.loadCpuUsPerAuth.toFixed(0)})`;
   const sampledName = `fused, ${(SAMPLE * 100).toFixed(SAMPLE < 0.01 ? 1 : 0)} % of traces`;
   process.stdout.write(`${row('issuer simulator, direct', direct)}\n${row('switch, fuse: false', hops)}${cpu(hops)}\n${row('switch, fused (as shipped)', fused)}${cpu(fused)}\n`);
   process.stdout.write(`${row(`switch, ${sampledName}`, sampled)}${cpu(sampled)}\n`);
@@ -56,15 +57,19 @@ async function main(): Promise<void> {
   process.stdout.write(`  ratio switch fuse: false / direct TPS  ${(hops.tps / direct.tps).toFixed(3)}\n`);
   process.stdout.write(`  ratio switch fused / direct TPS        ${(fused.tps / direct.tps).toFixed(3)}\n`);
   process.stdout.write(`  ratio switch ${sampledName} / direct TPS   ${(sampled.tps / direct.tps).toFixed(3)}\n`);
+  // What two cores could carry if every process of the run used them fully: the ceiling set by CPU alone.
+  const ceiling = (report: SwitchReport) => (2e6 / (report.rigCpuUsPerAuth + report.enginesCpuUsPerAuth + report.loadCpuUsPerAuth)).toFixed(0);
+  process.stdout.write(`  CPU ceiling on 2 cores (rig + engines + load per auth): fuse: false ${ceiling(hops)}, fused ${ceiling(fused)}, ${sampledName} ${ceiling(sampled)} TPS\n`);
   const best = [fused, sampled].some((report) => report.tps >= 10_000 && report.latencyMs.p99 <= 10);
   process.stdout.write(`  goal: >= 10000 TPS and p99 <= 10 ms: ${best ? 'met' : 'NOT met'}\n`);
 }
 
 /**
- * The acquirer's report plus the rig process's own CPU (mixer, rack, telemetry sink; not nats-server)
- * per authorisation, and the paced run's report when one was asked for.
+ * The acquirer's report plus CPU per authorisation: the rig process's own (mixer, rack, telemetry
+ * sink), its engines' (the embedded nats-server and Temporal, its child processes) and this process's
+ * (the acquirer load); and the paced run's report when one was asked for.
  */
-type SwitchReport = AcquirerReport & { rigCpuUsPerAuth: number; paced?: AcquirerReport & { rate: number } };
+type SwitchReport = AcquirerReport & { rigCpuUsPerAuth: number; enginesCpuUsPerAuth: number; loadCpuUsPerAuth: number; paced?: AcquirerReport & { rate: number } };
 
 interface SwitchRun {
   /** false: `fuse: false` on every wire. */
@@ -73,6 +78,23 @@ interface SwitchRun {
   sampleRatio?: number;
   /** After the saturated run, run again paced at this share of its TPS. */
   pacedShare?: number;
+}
+
+/** The pids of a process's children, from /proc (all its threads'). */
+function childrenOf(pid: number): number[] {
+  const children: number[] = [];
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    const list = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim();
+    if (list !== '') children.push(...list.split(' ').map(Number));
+  }
+  return children;
+}
+
+/** CPU seconds of every descendant of `pid` (not `pid` itself). */
+function descendantsCpuSeconds(pid: number): number {
+  let total = 0;
+  for (const child of childrenOf(pid)) total += cpuSecondsOf(child) + descendantsCpuSeconds(child);
+  return total;
 }
 
 /** utime + stime of a process from /proc, in seconds. */
@@ -89,9 +111,16 @@ async function throughSwitch(load: { count: number; concurrency: number; connect
   try {
     await runAcquirer({ ...load, port: acquirerPort, count: Math.min(1000, load.count) }); // warm-up
     const pid = rig.child.pid as number;
-    const before = cpuSecondsOf(pid);
+    const before = { rig: cpuSecondsOf(pid), engines: descendantsCpuSeconds(pid), load: process.cpuUsage() };
     const report = await runAcquirer({ ...load, port: acquirerPort });
-    const result: SwitchReport = { ...report, rigCpuUsPerAuth: ((cpuSecondsOf(pid) - before) * 1e6) / report.answered };
+    const loadCpu = process.cpuUsage(before.load);
+    const perAuth = (seconds: number) => (seconds * 1e6) / report.answered;
+    const result: SwitchReport = {
+      ...report,
+      rigCpuUsPerAuth: perAuth(cpuSecondsOf(pid) - before.rig),
+      enginesCpuUsPerAuth: perAuth(descendantsCpuSeconds(pid) - before.engines),
+      loadCpuUsPerAuth: (loadCpu.user + loadCpu.system) / report.answered,
+    };
     if (run.pacedShare !== undefined) {
       const rate = Math.max(1, Math.floor(report.tps * run.pacedShare));
       result.paced = { ...(await runAcquirer({ ...load, port: acquirerPort, rate })), rate };
