@@ -190,7 +190,16 @@ export function compileField(doc: FieldDoc, ctx: FieldContext): FieldCodec {
       r.pos = dataEnd;
       return value;
     }
-    // Hex-carried subfields (e.g. DE 55 in an ASCII spec): decode the hex first, then the items; map
+    // Hex-carried subfields (e.g. DE 55 in an ASCII spec): the subfield codec's own hex shortcut first
+    // (EMV data read straight from the hex text), when it has one and takes this region.
+    if (r.spans === null && sub.decodeHexRegion !== undefined) {
+      const value = sub.decodeHexRegion(r.buf, dataStart, dataEnd);
+      if (value !== undefined) {
+        r.pos = dataEnd;
+        return value;
+      }
+    }
+    // Otherwise decode the hex first, then the items; map
     // offsets in errors and spans back to the message (each inner byte is two wire bytes).
     // The decoded bytes go to this field's own scratch buffer (no allocation; the subfield codecs copy
     // whatever they return out of it).
@@ -269,11 +278,16 @@ export function compileField(doc: FieldDoc, ctx: FieldContext): FieldCodec {
     w.pos += prefixBytes;
     const dataStart = w.pos;
     if (hexCarrier) {
-      const inner = hexWriter;
-      inner.pos = 0;
-      sub.encode(value, inner);
-      ensure(w, inner.pos * 2);
-      encodeHexFrom(inner.buf, inner.pos, w);
+      // The subfield codec's shortcut writes the hex text in one pass when it takes the value; otherwise
+      // encode into the scratch writer, then write that as hex.
+      if (sub.encodeHex?.(value, w) !== true) {
+        w.pos = dataStart;
+        const inner = hexWriter;
+        inner.pos = 0;
+        sub.encode(value, inner);
+        ensure(w, inner.pos * 2);
+        encodeHexFrom(inner.buf, inner.pos, w);
+      }
     } else {
       sub.encode(value, w);
     }

@@ -62,6 +62,13 @@ export interface SubfieldCodec {
    */
   decodeRegion(r: Reader, start: number, end: number): IsoFieldValue;
   encode(value: unknown, w: Writer): void;
+  /**
+   * Optional shortcuts for a field carried as hex text (field.ts), taken before the field decodes the hex
+   * into a scratch buffer for decodeRegion / encodes into one for `encode`. They may decline (undefined /
+   * false; then the field rewinds and takes the ordinary way), never differ from it.
+   */
+  decodeHexRegion?(buf: Uint8Array, start: number, end: number): IsoFieldValue | undefined;
+  encodeHex?(value: unknown, w: Writer): boolean;
   /** Description of a subfield by id (for IsoSpec.describe). */
   describe(path: readonly string[]): string | undefined;
 }

@@ -54,7 +54,7 @@ function decoded(codec: SubfieldCodec, bytes: Uint8Array): unknown {
   return codec.decodeRegion({ buf: bytes, pos: 0, spans: null }, 0, bytes.length);
 }
 
-const PRIMITIVE_TAGS = ['82', '95', '9A', '9C', '5A', '57', '9F02', '5F2A', '9F10', '9f1a', '9F26', 'DF01'];
+const PRIMITIVE_TAGS = ['82', '95', '9A', '9C', '5A', '57', '00', '9F02', '5F2A', '9F10', '9f1a', '9F26', 'DF01', '9F00'];
 const LONG_TAGS = ['9F8101', 'DF818201'];
 const CONSTRUCTED_TAGS = ['70', '77', 'A5', 'BF0C'];
 const BAD_TAGS: unknown[] = ['9', '1F', '9F80', 'XY', 'zz', '9F020', '', 0x9f02, undefined, '9F\u0102'];
@@ -155,6 +155,46 @@ describe('EMV fast path (tlv-emv.ts) against the general TLV walk', () => {
         assert.equal(outcome(() => decoded(fast, input)), outcome(() => decoded(general, input)), `decode of ${toHex(input)}`);
       }
     }
+  });
+
+  it('writes hex text (ASCII specs) exactly as the hex of the general encoding, and declines whatever that refuses', () => {
+    const rnd = prng(0x4845);
+    let taken = 0;
+    for (let i = 0; i < ITERATIONS; i++) {
+      const items = randomItems(rnd, 1, i % 3 === 0 ? 0 : 0.15);
+      const w: Writer = { buf: Buffer.allocUnsafe(8), pos: 0 };
+      const wrote = outcome(() => fast.encodeHex?.(items, w) === true && Buffer.from(w.buf.subarray(0, w.pos)).toString('latin1'));
+      const reference = outcome(() => toHex(encoded(general, items)));
+      if (wrote === 'value false') continue;
+      assert.equal(wrote, reference, `hex encode of ${outcome(() => items)}`);
+      taken++;
+    }
+    assert.ok(taken > ITERATIONS / 4, `only ${taken} lists taken: the generator explores little`);
+  });
+
+  it('reads hex text (ASCII specs) to the items the general walk reads from its bytes, and declines bad hex', () => {
+    const rnd = prng(0x4844);
+    let taken = 0;
+    for (let i = 0; i < ITERATIONS; i++) {
+      const items = randomItems(rnd, 1, 0);
+      let bytes: Uint8Array;
+      try {
+        bytes = encoded(general, items);
+      } catch {
+        continue;
+      }
+      for (const input of [bytes, mutated(bytes, rnd)]) {
+        const text = Uint8Array.from(toHex(input), (c) => c.charCodeAt(0));
+        // A character that is not an upper-case hex digit now and then: the field reports those itself.
+        if (rnd.chance(0.2)) text[rnd.below(text.length)] = [0x61, 0x47, 0x20, 0x00][rnd.below(4)]!;
+        const viaHex = fast.decodeHexRegion?.(text, 0, text.length);
+        if (viaHex === undefined) continue;
+        assert.match(Buffer.from(text).toString('latin1'), /^[0-9A-F]*$/, 'only hex text is taken');
+        assert.equal(outcome(() => viaHex), outcome(() => decoded(general, input)), `hex decode of ${toHex(input)}`);
+        taken++;
+      }
+    }
+    assert.ok(taken > ITERATIONS / 4, `only ${taken} regions taken: the generator explores little`);
   });
 
   it('returns fresh values: mutating a decoded value changes neither the input nor a second decode', () => {

@@ -362,7 +362,7 @@ export function tlvSubfields(doc: TlvSubfieldsDoc, parent: FieldContext, options
   return {
     decodeRegion(r: Reader, start: number, end: number) {
       if (emv && r.spans === null) {
-        const items = decodeEmvItems(r.buf, start, end, 1, MAX_TLV_DEPTH);
+        const items = decodeEmvItems(r.buf, start, end, 1, MAX_TLV_DEPTH, false);
         if (items !== undefined) {
           r.pos = end;
           return items;
@@ -375,11 +375,17 @@ export function tlvSubfields(doc: TlvSubfieldsDoc, parent: FieldContext, options
     encode(value, w) {
       if (emv) {
         const start = w.pos;
-        if (encodeEmvItems(value, w)) return;
+        if (encodeEmvItems(value, w, false)) return;
         w.pos = start;
       }
       encodeItems(value, w, 1);
     },
+    ...(emv
+      ? {
+          decodeHexRegion: (buf: Uint8Array, start: number, end: number) => decodeEmvItems(buf, start, end, 1, MAX_TLV_DEPTH, true),
+          encodeHex: (value: unknown, w: Writer) => encodeEmvItems(value, w, true),
+        }
+      : {}),
     describe: (path) => (path.length > 0 ? tagName(path[path.length - 1]!) : undefined),
   };
 }
