@@ -12,23 +12,35 @@ import { freePort } from '../../pkg/supervise/index.ts';
 import { type RigProcess, startRig } from '../../test/support/rig-process.ts';
 
 const EXAMPLE = fileURLToPath(new URL('../../configs/scenarios/payment-switch.yaml', import.meta.url));
+/** The example's iso8583-issuer-sim gear. */
+const ISSUER_GEAR = 'issuer';
 
 export interface SwitchRig {
   rig: RigProcess;
   /** Where the acquirer load goes (the switch's ISO 8583 listener). */
   acquirerPort: number;
+  /** `rig sim issuer` in a process of its own, when asked for; stop it after the rig. */
+  issuer?: RigProcess;
 }
 
 /**
  * Starts the switch. `fuse: false` puts `fuse: false` on every wire (a JetStream hop per wire, as
  * before operator fusion); `env` adds to the rig's environment (e.g. NODE_OPTIONS for a profiler).
+ * `issuerProcess`: the example's issuer simulator gear is left out and `rig sim issuer` (the same
+ * simulator, same rules) runs in a process of its own, as a real issuer would be remote: the rig's
+ * one JavaScript thread then carries the switch alone.
  */
-export async function startSwitchRig(options: { fuse: boolean; dataDirPrefix: string; env?: NodeJS.ProcessEnv }): Promise<SwitchRig> {
+export async function startSwitchRig(options: { fuse: boolean; dataDirPrefix: string; env?: NodeJS.ProcessEnv; issuerProcess?: boolean }): Promise<SwitchRig> {
   const [acquirerPort, issuerPort] = [await freePort(), await freePort()];
   const dataDir = mkdtempSync(join(tmpdir(), options.dataDirPrefix));
   const ports = { FLUXRIG_ACQUIRER_PORT: String(acquirerPort), FLUXRIG_ISSUER_PORT: String(issuerPort) };
-  const scenario = parse(interpolateEnv(readFileSync(EXAMPLE, 'utf8'), ports, EXAMPLE).text) as { wires: Record<string, unknown>[] };
+  const scenario = parse(interpolateEnv(readFileSync(EXAMPLE, 'utf8'), ports, EXAMPLE).text) as { gears: { id: string }[]; wires: Record<string, unknown>[] };
   if (!options.fuse) for (const wire of scenario.wires) wire.fuse = false;
+  let issuer: RigProcess | undefined;
+  if (options.issuerProcess) {
+    scenario.gears = scenario.gears.filter((gear) => gear.id !== ISSUER_GEAR);
+    issuer = await startRig(['sim', 'issuer', '--port', String(issuerPort)], { FLUXRIG_LOG_LEVEL: 'warn' }, 30_000, (event) => 'listening' in event);
+  }
   const file = join(dataDir, 'payment-switch.yaml');
   writeFileSync(file, stringify(scenario));
   const rig = await startRig(['run', '--scenario', file], {
@@ -40,5 +52,5 @@ export async function startSwitchRig(options: { fuse: boolean; dataDirPrefix: st
     FLUXRIG_LOG_LEVEL: 'warn',
     ...options.env,
   });
-  return { rig, acquirerPort };
+  return issuer ? { rig, acquirerPort, issuer } : { rig, acquirerPort };
 }

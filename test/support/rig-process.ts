@@ -1,7 +1,7 @@
 /**
  * Runs `rig` as a real child process for end-to-end tests: `startRig(args, env)` spawns
- * `node bin/rig.mjs --json …`, waits for its `{"event":"ready"}` line and returns the endpoints it
- * announced; `kill()` can be SIGTERM (drain) or SIGKILL (crash). Output is kept for failure messages.
+ * `node bin/rig.mjs --json …`, waits for its `{"event":"ready"}` line (or the one `isReady` picks,
+ * e.g. `rig sim issuer`'s `{"listening":…}`) and returns what it announced; `kill()` can be SIGTERM (drain) or SIGKILL (crash). Output is kept for failure messages.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -16,7 +16,10 @@ export interface RigProcess {
   kill(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-export async function startRig(args: string[], env: NodeJS.ProcessEnv, readyTimeoutMs = 60_000): Promise<RigProcess> {
+/** The `--json` line a command prints once it is up: `rig run`'s `{"event":"ready"}` by default. */
+export type ReadyLine = (event: Record<string, unknown>) => boolean;
+
+export async function startRig(args: string[], env: NodeJS.ProcessEnv, readyTimeoutMs = 60_000, isReady: ReadyLine = (event) => event.event === 'ready'): Promise<RigProcess> {
   const child = spawn(process.execPath, [RIG, '--json', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
@@ -32,7 +35,7 @@ export async function startRig(args: string[], env: NodeJS.ProcessEnv, readyTime
       for (const line of stdout.split('\n')) {
         if (!line.startsWith('{')) continue;
         const event = JSON.parse(line) as Record<string, unknown>;
-        if (event.event === 'ready') {
+        if (isReady(event)) {
           clearTimeout(timer);
           resolve(event);
         }
