@@ -124,25 +124,34 @@ function highestBit(words: Uint32Array, count: number): number {
 }
 
 export function packWith(plan: MessagePlan, message: IsoMessage): Uint8Array {
-  return packThrough(plan, message, plan.walk.packFields);
+  return packThrough(plan, message, plan.walk.checkKeys, plan.walk.packFields);
 }
 
 /**
  * pack through the field codecs one by one, without the generated walk: the reference the generated code
- * must agree with, byte for byte and error for error (walk-generator.test.ts).
+ * must agree with, byte for byte and error for error (walk-generator.test.ts). Which fields are present is
+ * settled first (presence), then each is encoded.
  */
 export function packWithFieldCodecs(plan: MessagePlan, message: IsoMessage): Uint8Array {
-  return packThrough(plan, message, (fields, words, w) => {
-    for (let n = 1; n <= 192; n++) {
-      const isBitmap = n === 1 || (n === 65 && plan.tertiary);
-      if (!isBitmap && (words[(n - 1) >>> 5]! & (0x80000000 >>> ((n - 1) & 31))) !== 0) plan.fields[n]!.encode(fields[n], w);
-    }
-  });
+  return packThrough(
+    plan,
+    message,
+    (fields) => plan.walk.presence(fields, packWords),
+    (fields, words, w) => {
+      for (let n = 1; n <= 192; n++) {
+        const isBitmap = n === 1 || (n === 65 && plan.tertiary);
+        if (!isBitmap && (words[(n - 1) >>> 5]! & (0x80000000 >>> ((n - 1) & 31))) !== 0) plan.fields[n]!.encode(fields[n], w);
+      }
+    },
+  );
 }
 
+/** Throws for keys that cannot be data elements of the spec (before anything is written). */
+type CheckKeys = (fields: Record<number, unknown>) => void;
+/** Writes the fields present at w.pos and leaves their bits in words[] (continuation bits excluded). */
 type WriteFields = (fields: Record<number, unknown>, words: Uint32Array, w: Writer) => void;
 
-function packThrough(plan: MessagePlan, message: IsoMessage, writeFields: WriteFields): Uint8Array {
+function packThrough(plan: MessagePlan, message: IsoMessage, checkKeys: CheckKeys, writeFields: WriteFields): Uint8Array {
   if (typeof message !== 'object' || message === null) {
     throw isoError(IsoErrorCode.BAD_VALUE, 'message', undefined, `expected { mti, fields }, got ${describeValue(message)}`);
   }
@@ -150,40 +159,50 @@ function packThrough(plan: MessagePlan, message: IsoMessage, writeFields: WriteF
   if (typeof fields !== 'object' || fields === null) {
     throw isoError(IsoErrorCode.BAD_VALUE, 'fields', undefined, `expected an object of fields, got ${describeValue(fields)}`);
   }
-  const words = packWords;
-  // Which data elements are present (keys 1..192 whose value is not undefined; a key the spec does not
-  // define is an error before anything is written), as bitmap words; then the bitmaps, then the fields.
-  plan.walk.presence(fields, words);
-  const highest = highestBit(words, 6);
-  if (highest > 64) words[0] = (words[0]! | 0x80000000) >>> 0;
-  if (highest > 128) words[2] = (words[2]! | 0x80000000) >>> 0;
-  const maps = highest > 128 ? 3 : highest > 64 ? 2 : 1;
+  checkKeys(fields);
 
   if (OUT_CHUNK - outUsed < OUT_MIN_ROOM) {
     outChunk = Buffer.allocUnsafeSlow(OUT_CHUNK);
     outUsed = 0;
   }
+  // Layout: the MTI, room for as many bitmaps as the spec can have, then the fields. Which bitmaps are
+  // needed is known once the fields are written; the bitmaps then go right before the fields and the MTI
+  // right before them, so the message starts later in the room by the bitmaps left out (nothing is moved
+  // but the MTI's few bytes).
+  const mtiBytes = plan.mti.bytes;
+  const bitmapBytes = plan.bitmap.bytes;
+  const defined = plan.definedWords;
+  const maxMaps = plan.tertiary ? 3 : (defined[2]! | defined[3]!) !== 0 ? 2 : 1;
   const w = out;
   w.buf = outChunk;
   const start = outUsed;
   w.pos = start;
-  ensure(w, plan.mti.bytes + maps * plan.bitmap.bytes);
+  ensure(w, mtiBytes + maxMaps * bitmapBytes);
   plan.mti.encode(message.mti, w);
-  for (let m = 0; m < maps; m++) {
-    plan.bitmap.encode(words, m * 2, w.buf, w.pos);
-    w.pos += plan.bitmap.bytes;
-  }
+  w.pos = start + mtiBytes + maxMaps * bitmapBytes;
+  const words = packWords;
   writeFields(fields, words, w);
-  const length = w.pos - start;
-  if (w.buf === outChunk) {
+
+  const highest = highestBit(words, 6);
+  if (highest > 64) words[0] = (words[0]! | 0x80000000) >>> 0;
+  if (highest > 128) words[2] = (words[2]! | 0x80000000) >>> 0;
+  const maps = highest > 128 ? 3 : highest > 64 ? 2 : 1;
+  const buf = w.buf;
+  const messageStart = start + (maxMaps - maps) * bitmapBytes;
+  // Backwards, in case a spec's MTI is longer than the shift.
+  if (messageStart !== start) for (let i = mtiBytes - 1; i >= 0; i--) buf[messageStart + i] = buf[start + i]!;
+  for (let m = 0; m < maps; m++) plan.bitmap.encode(words, m * 2, buf, messageStart + mtiBytes + m * bitmapBytes);
+
+  const length = w.pos - messageStart;
+  if (buf === outChunk) {
     // Keep the next message 8-byte aligned, as Buffer's pool does.
     outUsed = (w.pos + 7) & ~7;
-    return new Uint8Array(outChunk.buffer, outChunk.byteOffset + start, length);
+    return new Uint8Array(outChunk.buffer, outChunk.byteOffset + messageStart, length);
   }
   // The message outgrew the chunk's room (ensure moved it to a bigger buffer): copy it out, and let the
   // next message start on a fresh chunk.
   outUsed = OUT_CHUNK;
   const result = new Uint8Array(length);
-  result.set(w.buf.subarray(start, w.pos));
+  result.set(buf.subarray(messageStart, w.pos));
   return result;
 }

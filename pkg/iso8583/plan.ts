@@ -104,8 +104,16 @@ export interface BitmapCodec {
 export interface GeneratedWalk {
   /** Decode the data elements the bitmap words announce, from buf[pos]; returns the offset after the last. */
   unpackFields(buf: Uint8Array, pos: number, end: number, words: Uint32Array, fields: Record<number, IsoFieldValue>, r: Reader): number;
-  /** Set words[] from the fields present (keys 1..192 not undefined); throws for a key the spec does not define. */
+  /**
+   * Set words[] from the fields present (keys 1..192 not undefined); throws for a key the spec does not
+   * define. For packWithFieldCodecs, the reference pack.
+   */
   presence(fields: Record<number, unknown>, words: Uint32Array): void;
-  /** Encode the data elements `words` announces at w.pos, in order. */
+  /** Throw for a key 1..192 holding a value where the spec defines no data element (or a bitmap). */
+  checkKeys(fields: Record<number, unknown>): void;
+  /**
+   * Encode the data elements present in `fields` (keys defined by the spec, value not undefined) at w.pos,
+   * in order, and set words[] to the bits of those written (continuation bits not included).
+   */
   packFields(fields: Record<number, unknown>, words: Uint32Array, w: Writer): void;
 }

@@ -1,6 +1,7 @@
 /**
  * The message walk, generated per spec at load time. For every data element the spec defines, in number
- * order, the generated functions test its bitmap bit and handle the field right there: for the common
+ * order, the generated functions test its bitmap bit (unpack) or whether its key holds a value (pack, which
+ * learns the bitmap while writing the fields) and handle the field right there: for the common
  * shapes (ASCII text, BCD digits; see InlineShape in plan.ts) the ordinary case is written out with the
  * field's length, prefix and character table as constants, fixed short fields unrolled; every other shape,
  * and any field whose ordinary case does not apply (a bad character, a bad or out-of-range length, a value
@@ -103,14 +104,17 @@ export function generateWalk(fields: readonly (FieldCodec | undefined)[], tertia
     }
     src.line('  return p;');
     src.line('}');
-    src.line(`function packWord${k}(f, w, wr) {`);
-    src.line('  let out = wr.buf, p = wr.pos, v, s = 0, l = 0, x = 0, t = 0, g = 0, q = 0, ok = 0, i = 0;');
+    // pack learns which fields are present while it writes them: one read of each key, no bitmap built first.
+    src.line(`function packWord${k}(f, wr) {`);
+    src.line('  let out = wr.buf, p = wr.pos, v, bits = 0, s = 0, l = 0, x = 0, t = 0, g = 0, q = 0, ok = 0, i = 0;');
     for (const n of inWord) {
-      src.line(`  if ((w & ${bitOf(n).mask}) !== 0) { // DE ${n}`);
+      src.line(`  v = f[${n}]; if (v !== undefined) { // DE ${n}`);
+      src.line(`      bits |= ${bitOf(n).mask};`);
       emitEncode(src, n, fields[n]!);
       src.line('  }');
     }
     src.line('  wr.pos = p;');
+    src.line('  return bits;');
     src.line('}');
   }
   src.line('function unpackFields(b, p, end, words, fields, r) {');
@@ -119,8 +123,11 @@ export function generateWalk(fields: readonly (FieldCodec | undefined)[], tertia
   src.line('  return p;');
   src.line('}');
   src.line('function packFields(f, words, wr) {');
-  src.line('  let w = 0;');
-  for (const [k] of words) src.line(`  w = words[${k}]; if (w !== 0) packWord${k}(f, w, wr);`);
+  for (let k = 0; k < 6; k++) src.line(words.some(([word]) => word === k) ? `  words[${k}] = packWord${k}(f, wr);` : `  words[${k}] = 0;`);
+  src.line('}');
+
+  src.line('function checkKeys(f) {');
+  src.line('  for (let i = 0; i < UNDEFINED_NUMBERS.length; i++) { const n = UNDEFINED_NUMBERS[i]; if (f[n] !== undefined) undefinedField(n); }');
   src.line('}');
 
   src.line('function presence(f, words) {');
@@ -133,7 +140,7 @@ export function generateWalk(fields: readonly (FieldCodec | undefined)[], tertia
   for (let k = 0; k < 6; k++) src.line(`  words[${k}] = w${k};`);
   src.line('}');
 
-  src.line('return { unpackFields, presence, packFields };');
+  src.line('return { unpackFields, presence, checkKeys, packFields };');
 
   // The source holds numbers and fixed fragments only (see the module comment); values come in as arguments.
   const factory = new Function(...src.names, src.lines.join('\n')) as (...values: unknown[]) => GeneratedWalk;
@@ -260,8 +267,8 @@ function emitBcdDecode(src: Source, n: number, shape: BcdDigitsInline): void {
 
 const encodeFallback = (n: number) => `wr.pos = p; C${n}.encode(v, wr); out = wr.buf; p = wr.pos;`;
 
+/** The encoding of DE n, its value already in `v` (not undefined). */
 function emitEncode(src: Source, n: number, codec: FieldCodec): void {
-  src.line(`      v = f[${n}];`);
   const shape = codec.inline;
   if (shape?.kind === 'ascii-text') emitAsciiEncode(src, n, shape);
   else if (shape?.kind === 'bcd-digits') emitBcdEncode(src, n, shape);
