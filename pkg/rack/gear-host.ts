@@ -28,7 +28,7 @@ import type { GearRunState } from '../mixer/records.ts';
 import type { ScenarioGear } from '../scenario/model.ts';
 import type { FusedInput } from './fusion.ts';
 import { INSTRUMENTATION_NAME } from '../telemetry/otel.ts';
-import { injectTraceparent, startProcessSpan } from '../telemetry/propagation.ts';
+import { injectTraceparent, startProcessSpan, unsampledSpan } from '../telemetry/propagation.ts';
 import { ATTR, messagingAttributes } from '../telemetry/semconv.ts';
 import type { Envelope } from '../wire/envelope.ts';
 
@@ -248,7 +248,9 @@ export class GearHost {
   /** Runs one message inside its `process` span (child of the envelope's trace) and delivery scope. */
   private async traced(port: string, envelope: Envelope, inputId: string, arrival: Arrival): Promise<void> {
     const labels = this.labelsOf(port);
-    const span: Span = startProcessSpan(tracer, this.processSpanName, envelope, () => ({
+    // Handed over in process inside an unsampled trace: go on in the producer's span (see unsampledSpan).
+    const inherited = arrival.parent === undefined ? undefined : unsampledSpan(arrival.parent);
+    const span: Span = inherited ?? startProcessSpan(tracer, this.processSpanName, envelope, () => ({
       subject: arrival.subject,
       messageId: envelope.id,
       ...(arrival.size === undefined ? {} : { bodySize: arrival.size }),
@@ -270,8 +272,14 @@ export class GearHost {
           () => this.handle(port, envelope),
         );
       // A span without a valid context (telemetry off: the API's no-op tracer) gives its children nothing
-      // to inherit, so no context is made for it.
-      const routedToError = await (isSpanContextValid(span.spanContext()) ? otelContext.with(trace.setSpan(otelContext.active(), span), run) : run());
+      // to inherit, so no context is made for it; an inherited span's context usually is the active one.
+      let routedToError: boolean;
+      if (inherited !== undefined) {
+        const parent = arrival.parent as Context;
+        routedToError = await (otelContext.active() === parent ? run() : otelContext.with(parent, run));
+      } else {
+        routedToError = await (isSpanContextValid(span.spanContext()) ? otelContext.with(trace.setSpan(otelContext.active(), span), run) : run());
+      }
       if (routedToError) outcome = 'error-port';
     } catch (error) {
       outcome = 'failed';

@@ -6,7 +6,7 @@ import { context, SpanStatusCode, trace } from '@opentelemetry/api';
 import { SeverityNumber } from '@opentelemetry/api-logs';
 import type { TelemetryPublisher } from './exporters.ts';
 import { startTelemetry, traceSampler } from './otel.ts';
-import { contextFromEnvelope, injectTraceparent, startProcessSpan } from './propagation.ts';
+import { contextFromEnvelope, injectTraceparent, startProcessSpan, unsampledSpan } from './propagation.ts';
 import type { ExportedSpan } from './convert.ts';
 import type { MessageRecord, TelemetryBatch } from './records.ts';
 
@@ -129,6 +129,13 @@ describe('startTelemetry switches', () => {
     const info = { subject: 'fluxrig.data.s.w' };
     assert.equal(startProcessSpan(none.tracer, 'continued', sampledParent, info).isRecording(), true);
     assert.equal(startProcessSpan(none.tracer, 'continued', unsampledParent, info).isRecording(), false);
+
+    // unsampledSpan: the span of an unsampled trace, nothing for a sampled one or none.
+    const unsampledRoot = none.tracer.startSpan('root');
+    assert.equal(unsampledSpan(trace.setSpan(context.active(), unsampledRoot)), unsampledRoot);
+    assert.equal(unsampledSpan(context.active()), undefined);
+    const sampled = startProcessSpan(none.tracer, 'continued', sampledParent, info);
+    assert.equal(unsampledSpan(trace.setSpan(context.active(), sampled)), undefined);
     await none.shutdown();
 
     assert.throws(() => traceSampler(1.5), /trace sample ratio must lie in 0\.\.1, got 1\.5/);

@@ -4,13 +4,26 @@
  * one ISO 8583 authorisation one trace across racks and durable flows. Uses the globally registered
  * propagator (W3C trace context, set by startTelemetry); with telemetry disabled these are no-ops.
  */
-import { type Context, context, propagation, type Span, SpanKind, type Tracer } from '@opentelemetry/api';
+import { type Context, context, isSpanContextValid, propagation, type Span, SpanKind, TraceFlags, type Tracer, trace } from '@opentelemetry/api';
 import type { Envelope } from '../wire/envelope.ts';
 import { type MessagingSpanInfo, messagingAttributes } from './semconv.ts';
 
 interface TraceCarrier {
   traceparent?: string;
   tracestate?: string;
+}
+
+/**
+ * The span of `ctx` when it belongs to a trace that is not sampled. fluxrig's sampler is parent-based
+ * (otel.ts): every span under an unsampled parent is unsampled too and records nothing, so a gear run
+ * in process inside such a span can go on in it instead of starting a span of its own (no sampler
+ * call, no ids, no new context) with the same outcome: nothing recorded, the decision carried on.
+ */
+export function unsampledSpan(ctx: Context): Span | undefined {
+  const span = trace.getSpan(ctx);
+  if (span === undefined) return undefined;
+  const spanContext = span.spanContext();
+  return isSpanContextValid(spanContext) && (spanContext.traceFlags & TraceFlags.SAMPLED) === 0 ? span : undefined;
 }
 
 /** Set `envelope.traceparent` from `ctx` (default: the active context). Leaves it alone without a span. */

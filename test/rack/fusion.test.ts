@@ -11,10 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { z } from 'zod';
-import { gearCatalogue } from '../../gears/catalogue.ts';
 import { type Bus, openBus, type RunningConsumer } from '../../pkg/bus/index.ts';
-import type { GearDescriptor } from '../../pkg/gear/descriptor.ts';
 import { envelopeFactory } from '../../pkg/gear/envelopes.ts';
 import { createIdGenerator } from '../../pkg/idgen/index.ts';
 import { silentLogger } from '../../pkg/log/index.ts';
@@ -29,32 +26,9 @@ import type { Envelope } from '../../pkg/wire/envelope.ts';
 import { dataSubject } from '../../pkg/wire/subjects.ts';
 import { useNats } from '../support/engines.ts';
 import { eventually } from '../support/fluxrig-node.ts';
+import { testCatalogue } from '../support/test-gears.ts';
 
-/** A gear that only gives the entry wire a producer; the test publishes on that wire itself. */
-const idleSource: GearDescriptor = {
-  type: 'test-idle-source',
-  summary: 'produces nothing',
-  config: z.strictObject({}),
-  inputs: [],
-  outputs: [{ name: 'out', summary: 'never used' }],
-  pure: false,
-  create: () => ({}),
-};
-
-/** A gear with side effects as far as fusion knows (not pure): passes each message on. */
-const relay: GearDescriptor = {
-  type: 'test-relay',
-  summary: 'passes messages on',
-  config: z.strictObject({}),
-  inputs: [{ name: 'in', summary: 'messages' }],
-  outputs: [{ name: 'out', summary: 'the same messages' }, { name: 'error', summary: 'failures' }],
-  pure: false,
-  create: (_config, context) => ({
-    handle: (_port, message) => context.emit('out', context.envelope(message.data, { parent: message })),
-  }),
-};
-
-const catalogue = new Map([...gearCatalogue, idleSource, relay].map((descriptor) => [descriptor.type, descriptor]));
+const catalogue = testCatalogue;
 
 class CollectingPublisher implements TelemetryPublisher {
   readonly batches: TelemetryBatch[] = [];
