@@ -27,7 +27,8 @@ export const descriptor: GearDescriptor<FilterConfig> = {
     const condition = compileExpression(config.condition, 'condition');
     return {
       async handle(_port, message) {
-        await context.emit(isTruthy(await condition.evaluate(message)) ? 'out' : 'rejected', message);
+        const result = condition.evaluate(message);
+        await context.emit(isTruthy(result instanceof Promise ? await result : result) ? 'out' : 'rejected', message);
       },
     };
   },

@@ -39,7 +39,8 @@ export const descriptor: GearDescriptor<RouterConfig> = {
       async handle(_port, message) {
         let matched = false;
         for (const route of routes) {
-          if (!isTruthy(await route.condition.evaluate(message))) continue;
+          const result = route.condition.evaluate(message);
+          if (!isTruthy(result instanceof Promise ? await result : result)) continue;
           matched = true;
           await context.emit(route.port, message);
           if (config.mode === 'first') return;

@@ -29,7 +29,8 @@ export const descriptor: GearDescriptor<TransformConfig> = {
     const expression = compileExpression(config.expression, 'expression');
     return {
       async handle(_port, message) {
-        const result = await expression.evaluate(message);
+        const evaluated = expression.evaluate(message);
+        const result = evaluated instanceof Promise ? await evaluated : evaluated;
         if (result === undefined) throw new RigError('TRANSFORM_EMPTY', 'the expression selected nothing from this message', { where: 'expression' });
         await context.emit('out', context.envelope(result, config.type ? { parent: message, type: config.type } : { parent: message }));
       },

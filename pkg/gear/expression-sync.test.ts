@@ -129,7 +129,17 @@ describe('synchronous JSONata subset', () => {
     assert.deepEqual(await compileExpression('$[0]', 'expression').evaluate(envelopeOf([{ a: 1 }])), { a: 1 });
   });
 
-  it('reports a failing expression as GEAR_EXPRESSION_FAILED on the fallback path', async () => {
-    await assert.rejects(compileExpression('$number(name)', 'condition').evaluate(envelopeOf({ name: 'abc' })), { code: 'GEAR_EXPRESSION_FAILED' });
+  it('reports a failing expression as GEAR_EXPRESSION_FAILED on the fallback path, as a rejection', async () => {
+    const result = compileExpression('$number(name)', 'condition').evaluate(envelopeOf({ name: 'abc' }));
+    assert.ok(result instanceof Promise, 'a failure is never thrown synchronously');
+    await assert.rejects(result, { code: 'GEAR_EXPRESSION_FAILED' });
+  });
+
+  it('answers the subset with a plain value, without a promise, and the rest with a promise', async () => {
+    const condition = compileExpression('$substring(fields."2", 0, 1) = "4"', 'condition');
+    assert.equal(condition.evaluate(envelopeOf({ fields: { 2: '4111111111111111' } })), true);
+    const fallback = compileExpression('$[0]', 'expression').evaluate(envelopeOf([{ a: 1 }]));
+    assert.ok(fallback instanceof Promise);
+    assert.deepEqual(await fallback, { a: 1 });
   });
 });

@@ -16,7 +16,12 @@ export type ExpressionInput = Pick<Envelope, 'data'> & Partial<Pick<Envelope, 'h
 
 export interface CompiledExpression {
   readonly source: string;
-  evaluate(envelope: ExpressionInput): Promise<unknown>;
+  /**
+   * The expression's value: a plain value when the synchronous subset answered (most gear configs),
+   * else a promise of it. Failures are always rejections (GEAR_EXPRESSION_FAILED). `await` works on
+   * both; a hot caller skips a promise and a microtask with `r instanceof Promise ? await r : r`.
+   */
+  evaluate(envelope: ExpressionInput): unknown | Promise<unknown>;
 }
 
 export function compileExpression(source: string, where: string): CompiledExpression {
@@ -37,28 +42,36 @@ export function compileExpression(source: string, where: string): CompiledExpres
   const sync = compileSync(expression.ast());
   return {
     source,
-    async evaluate(envelope) {
-      try {
-        if (sync) {
-          try {
-            return toPlain(sync(envelope));
-          } catch (error) {
-            if (error !== GIVE_UP) throw error;
-          }
+    evaluate(envelope) {
+      if (sync) {
+        try {
+          return toPlain(sync(envelope));
+        } catch (error) {
+          if (error !== GIVE_UP) return Promise.reject(failed(error, where));
         }
-        return toPlain(await expression.evaluate(envelope.data, {
-          headers: envelope.headers ?? {},
-          key: envelope.key,
-          subject: envelope.subject,
-          type: envelope.type,
-          id: envelope.id,
-        }));
-      } catch (error) {
-        const detail = error as { message?: string; position?: number };
-        throw new RigError('GEAR_EXPRESSION_FAILED', `expression failed: ${detail.message ?? String(error)}`, { where, cause: error });
       }
+      return evaluateWithJsonata(expression, envelope, where);
     },
   };
+}
+
+async function evaluateWithJsonata(expression: jsonata.Expression, envelope: ExpressionInput, where: string): Promise<unknown> {
+  try {
+    return toPlain(await expression.evaluate(envelope.data, {
+      headers: envelope.headers ?? {},
+      key: envelope.key,
+      subject: envelope.subject,
+      type: envelope.type,
+      id: envelope.id,
+    }));
+  } catch (error) {
+    throw failed(error, where);
+  }
+}
+
+function failed(error: unknown, where: string): RigError {
+  const detail = error as { message?: string; position?: number };
+  return new RigError('GEAR_EXPRESSION_FAILED', `expression failed: ${detail.message ?? String(error)}`, { where, cause: error });
 }
 
 /** JSONata's notion of truth for conditions: undefined, null, false, 0, '' and [] are false. */

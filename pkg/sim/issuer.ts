@@ -114,7 +114,8 @@ export async function startIssuer(input: Partial<IssuerConfig> = {}, hooks: Issu
     }
     stats.requests++;
     for (const rule of rules) {
-      if (!(await rule.condition.evaluate({ data: request }))) continue;
+      const result = rule.condition.evaluate({ data: request });
+      if (!(result instanceof Promise ? await result : result)) continue;
       // Counted after the (asynchronous) condition, so requests evaluated side by side never overrun it.
       if (rule.times !== undefined && rule.matched >= rule.times) continue;
       rule.matched++;
