@@ -59,7 +59,8 @@ function brokenValue(value: unknown, rnd: Rnd): unknown {
     case 4: {
       if (typeof value !== 'string' || value.length === 0) return value instanceof Uint8Array ? toHex(value).toLowerCase() : '';
       const at = rnd.below(value.length);
-      const bad = ['\u20ac', '\u00e9', 'x', '=', 'D', ' ', '\u0000', 'A'][rnd.below(8)];
+      // \u0130 and \u0139 have the low bytes of '0' and '9': code points over 255 must never alias a digit.
+      const bad = ['\u20ac', '\u00e9', 'x', '=', 'D', ' ', '\u0000', 'A', '\u0130', '\u0139', 'd', ':'][rnd.below(12)];
       return value.slice(0, at) + bad + value.slice(at + 1);
     }
     case 5:

@@ -16,7 +16,7 @@
  * bench/iso8583/README.md). The source is built only from numbers and fixed fragments, never from spec
  * text (labels and tables are passed in as values), so no spec can inject code.
  */
-import { decodeBcdDigits, encodeCheckedBcdDigits } from './encoding/bcd.ts';
+import { decodeBcdDigits } from './encoding/bcd.ts';
 import { readLatin1 } from './encoding/latin1.ts';
 import { IsoErrorCode, isoError } from './errors.ts';
 import { ensure } from './io.ts';
@@ -33,6 +33,12 @@ const EBCDIC_DIGIT = digitTable(0xf0);
 const BCD_PAIR = Uint8Array.from({ length: 256 }, (_, b) => ((b >> 4) > 9 || (b & 15) > 9 ? 255 : (b >> 4) * 10 + (b & 15)));
 /** Byte -> 1 when both nibbles are decimal digits. */
 const BCD_OK = Uint8Array.from({ length: 256 }, (_, b) => ((b >> 4) > 9 || (b & 15) > 9 ? 0 : 1));
+
+/**
+ * Track-2 character -> its BCD nibble (0-9 : ; < = > ? -> 0x0-0xF, and D, the separator's other spelling,
+ * -> 0xD, as the z codec packs them), 0xff for anything else.
+ */
+const TRACK2_NIBBLE = Uint8Array.from({ length: 256 }, (_, c) => (c >= 0x30 && c <= 0x3f ? c - 0x30 : c === 0x44 ? 0x0d : 0xff));
 
 function digitTable(zero: number): Uint8Array {
   const t = new Uint8Array(256).fill(255);
@@ -70,12 +76,12 @@ export function generateWalk(fields: readonly (FieldCodec | undefined)[], tertia
   const src = new Source();
   src.constant('readLatin1', readLatin1);
   src.constant('decodeBcdDigits', decodeBcdDigits);
-  src.constant('encodeCheckedBcdDigits', encodeCheckedBcdDigits);
   src.constant('ensure', ensure);
   src.constant('ASCII_DIGIT', ASCII_DIGIT);
   src.constant('EBCDIC_DIGIT', EBCDIC_DIGIT);
   src.constant('BCD_PAIR', BCD_PAIR);
   src.constant('BCD_OK', BCD_OK);
+  src.constant('TRACK2_NIBBLE', TRACK2_NIBBLE);
   src.constant('UNDEFINED_NUMBERS', Int32Array.from(undefinedNumbers));
   src.constant('undefinedField', (n: number): never => {
     const why =
@@ -106,7 +112,7 @@ export function generateWalk(fields: readonly (FieldCodec | undefined)[], tertia
     src.line('}');
     // pack learns which fields are present while it writes them: one read of each key, no bitmap built first.
     src.line(`function packWord${k}(f, wr) {`);
-    src.line('  let out = wr.buf, p = wr.pos, v, bits = 0, s = 0, l = 0, x = 0, t = 0, g = 0, q = 0, ok = 0, i = 0;');
+    src.line('  let out = wr.buf, p = wr.pos, v, bits = 0, s = 0, l = 0, x = 0, y = 0, t = 0, g = 0, q = 0, ok = 0, i = 0;');
     for (const n of inWord) {
       src.line(`  v = f[${n}]; if (v !== undefined) { // DE ${n}`);
       src.line(`      bits |= ${bitOf(n).mask};`);
@@ -333,8 +339,13 @@ function emitBcdEncode(src: Source, n: number, shape: BcdDigitsInline): void {
   src.line(`        l = v.length; if (p + ${k} + ((l + 1) >> 1) > out.length) { wr.pos = p; ensure(wr, ${k} + ((l + 1) >> 1)); out = wr.buf; }`);
   if (prefixer !== undefined) src.line(`        x = l; ${prefixWrite(prefixer)}`);
   if (type === 'z') {
-    // Track 2 (its separator has two spellings): characters checked while packing, with the codec's errors.
-    src.line(`        p = encodeCheckedBcdDigits(v, out, p + ${k}, T${n}, 'z', L${n}, ${padLeft}, ${padNibble});`);
+    // Track 2, two characters at a time through TRACK2_NIBBLE (0xff for anything else); a code point over
+    // 255 is flagged by its high bits. g > 15 means a bad character, which the field codec then reports.
+    src.line(`        q = p + ${k}; i = 0; g = 0;`);
+    if (padLeft) src.line(`        if ((l & 1) === 1) { s = v.charCodeAt(0); x = TRACK2_NIBBLE[s & 255]; g = x | (s & 0xff00); out[q++] = ${padNibble << 4} | x; i = 1; }`);
+    src.line('        for (; i + 1 < l; i += 2) { s = v.charCodeAt(i); t = v.charCodeAt(i + 1); x = TRACK2_NIBBLE[s & 255]; y = TRACK2_NIBBLE[t & 255]; g |= x | y | ((s | t) & 0xff00); out[q++] = (x << 4) | y; }');
+    if (!padLeft) src.line(`        if (i < l) { s = v.charCodeAt(i); x = TRACK2_NIBBLE[s & 255]; g |= x | (s & 0xff00); out[q++] = (x << 4) | ${padNibble}; }`);
+    src.line(`        if (g <= 15) p = q; else { ${encodeFallback(n)} }`);
     src.line(`      } else { ${encodeFallback(n)} }`);
     return;
   }
