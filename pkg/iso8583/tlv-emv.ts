@@ -14,11 +14,19 @@
  * printers) and reaches its options, the reader and the writer through closures and objects on every item;
  * here the position and the output buffer stay in locals (measured in bench/iso8583/README.md).
  */
-import { ONE_BYTE_TAGS, TAG_HEX_VALUE, twoByteTagText } from './ber.ts';
-import { HEX_DIGIT_PAIR, HEX_VALUE } from './encoding/binary.ts';
+import * as ber from './ber.ts';
+import { HEX_TABLES } from './encoding/binary.ts';
 import { allocBytes } from './encoding/bytes.ts';
 import { ensure, type Writer } from './io.ts';
 import type { TlvValue } from './types.ts';
+
+// Module-level copies of what the loops below read on every item or byte: an imported binding is read
+// through a cell on every use (see HEX_TABLES in encoding/binary.ts).
+const ONE_BYTE_TAGS = ber.ONE_BYTE_TAGS;
+const TAG_HEX_VALUE = ber.TAG_HEX_VALUE;
+const twoByteTagText = ber.twoByteTagText;
+const HEX_VALUE = HEX_TABLES.value;
+const HEX_DIGIT_PAIR = HEX_TABLES.digitPair;
 
 /** Upper-case hex digit -> its value shifted to the high nibble; 0x1000 for anything else. */
 const HEX_HIGH = Uint16Array.from(HEX_VALUE, (v) => (v === 0xff ? 0x1000 : v << 4));

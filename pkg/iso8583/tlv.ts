@@ -18,9 +18,14 @@ import { ensure, type Reader, type Writer } from './io.ts';
 import type { SubfieldCodec } from './plan.ts';
 import { makePrefixer, type Prefixer } from './prefix/index.ts';
 import { emvTagInfo } from './emv-tags.ts';
-import { isBerTag, ONE_BYTE_TAGS, twoByteTagText, writeShortBerTag } from './ber.ts';
-import { decodeEmvItems, encodeEmvItems } from './tlv-emv.ts';
+import * as ber from './ber.ts';
+import * as emvFastPath from './tlv-emv.ts';
 import type { TlvSubfieldsDoc, TlvValue } from './types.ts';
+
+// Module-level copies of what the item loops call: an imported binding is read through a cell on every
+// use (see HEX_TABLES in encoding/binary.ts).
+const { isBerTag, ONE_BYTE_TAGS, twoByteTagText, writeShortBerTag } = ber;
+const { decodeEmvItems, encodeEmvItems } = emvFastPath;
 
 /** Deepest nesting of constructed tags accepted (EMV templates nest two or three deep in practice). */
 export const MAX_TLV_DEPTH = 8;

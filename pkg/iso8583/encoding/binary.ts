@@ -10,7 +10,7 @@ import type { DataCodec } from './codec.ts';
 import { describeValue } from './text.ts';
 
 /** ASCII code -> nibble for 0-9 A-F, 0xff otherwise (lower case deliberately invalid). */
-export const HEX_VALUE = (() => {
+const HEX_VALUE = (() => {
   const t = new Uint8Array(256).fill(0xff);
   for (let i = 0; i < 10; i++) t[0x30 + i] = i;
   for (let i = 0; i < 6; i++) t[0x41 + i] = 10 + i;
@@ -84,7 +84,7 @@ export const hexCodec: DataCodec = {
 };
 
 /** Byte -> its two upper-case hex digits as one big-endian 16-bit value ('A' << 8 | 'F' for 0xAF). */
-export const HEX_DIGIT_PAIR = Uint16Array.from({ length: 256 }, (_, b) => (HEX_DIGIT[b >> 4]! << 8) | HEX_DIGIT[b & 0x0f]!);
+const HEX_DIGIT_PAIR = Uint16Array.from({ length: 256 }, (_, b) => (HEX_DIGIT[b >> 4]! << 8) | HEX_DIGIT[b & 0x0f]!);
 
 let viewTarget: Uint8Array | undefined;
 let view: DataView = new DataView(new ArrayBuffer(0));
@@ -116,3 +116,11 @@ export function encodeHexFrom(bytes: Uint8Array, count: number, w: Writer): void
   }
   w.pos = pos;
 }
+
+/**
+ * The hex tables above, for other modules' hex loops (tlv-emv.ts). Copy them into module-level constants
+ * of your own before looping over them: V8 reads an imported or exported binding through a cell on every
+ * use, and with this module's own loops reading exported tables the ASCII bench line with DE 55 opaque
+ * measured 6 % slower.
+ */
+export const HEX_TABLES = { value: HEX_VALUE, digitPair: HEX_DIGIT_PAIR } as const;
