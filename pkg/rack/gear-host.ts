@@ -17,7 +17,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
-import { type Attributes, type Context, isSpanContextValid, metrics, context as otelContext, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { type Context, isSpanContextValid, context as otelContext, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Bus, RunningConsumer } from '../bus/index.ts';
 import { isRigError } from '../errors/index.ts';
 import { ERROR_PORT, type GearContext, type GearDescriptor, type GearInstance } from '../gear/descriptor.ts';
@@ -28,6 +28,7 @@ import type { GearRunState } from '../mixer/records.ts';
 import type { ScenarioGear } from '../scenario/model.ts';
 import type { FusedInput } from './fusion.ts';
 import { INSTRUMENTATION_NAME } from '../telemetry/otel.ts';
+import { type GearOutcome, type GearPortMetrics, gearPortMetrics } from '../telemetry/gear-metrics.ts';
 import { injectTraceparent, startProcessSpan, unsampledSpan } from '../telemetry/propagation.ts';
 import { ATTR, messagingAttributes } from '../telemetry/semconv.ts';
 import type { Envelope } from '../wire/envelope.ts';
@@ -63,19 +64,6 @@ export interface GearHostOptions {
 /** The global OTel tracer: a no-op until the process starts telemetry (pkg/telemetry/otel.ts). */
 const tracer = trace.getTracer(INSTRUMENTATION_NAME);
 
-/**
- * The gear metrics. Made per host, not at import: the metrics API has no proxy, so instruments created
- * before the process starts telemetry would stay no-ops.
- */
-function gearInstruments() {
-  const meter = metrics.getMeter(INSTRUMENTATION_NAME);
-  return {
-    /** Messages handled per gear and outcome (ok, error-port, failed = retried or dead-lettered). */
-    handled: meter.createCounter('fluxrig.gear.messages', { description: 'messages a gear handled, by outcome' }),
-    duration: meter.createHistogram('fluxrig.gear.duration', { description: 'time a gear took per message, publishing included', unit: 'ms' }),
-  };
-}
-
 /** MTI and DE 39 of an ISO 8583 message payload, for span attributes. */
 function isoSummary(data: unknown): { mti?: string; responseCode?: string } {
   if (data === null || typeof data !== 'object' || data instanceof Uint8Array) return {};
@@ -85,15 +73,10 @@ function isoSummary(data: unknown): { mti?: string; responseCode?: string } {
   return typeof code === 'string' ? { mti, responseCode: code } : { mti };
 }
 
-/** How a delivery ended, as counted in `fluxrig.gear.messages`. */
-type Outcome = 'ok' | 'error-port' | 'failed';
-
-/** What the telemetry of one input port says on every message, built once per port. */
+/** What the telemetry of one input port says on every message, found once per port. */
 interface PortLabels {
-  /** Metric attributes of `fluxrig.gear.duration`. */
-  port: Attributes;
-  /** Metric attributes of `fluxrig.gear.messages`, per outcome. */
-  outcome: Record<Outcome, Attributes>;
+  /** `fluxrig.gear.messages` and `fluxrig.gear.duration` of this port (pkg/telemetry/gear-metrics.ts). */
+  metrics: GearPortMetrics;
   /** `messaging.consumer.group.name` of the process span (the durable consumer's name). */
   consumerGroup: string;
 }
@@ -168,8 +151,7 @@ export class GearHost {
   private readonly consumers: RunningConsumer[] = [];
   private readonly abort = new AbortController();
   private readonly log: Logger;
-  private readonly instruments = gearInstruments();
-  /** Metric attributes per input port and outcome, built once: the SDK records them on every message. */
+  /** Per input port: its metric series and span labels, found once. */
   private readonly portLabels = new Map<string, PortLabels>();
   private readonly processSpanName: string;
   private readonly sendSpanName: string;
@@ -267,7 +249,7 @@ export class GearHost {
       if (arrival.fused) span.setAttribute(ATTR.fused, true);
     }
     const started = performance.now();
-    let outcome: Outcome = 'ok';
+    let outcome: GearOutcome = 'ok';
     try {
       const run = () =>
         deliveries.run(
@@ -291,19 +273,15 @@ export class GearHost {
       throw error;
     } finally {
       span.end();
-      this.instruments.handled.add(1, labels.outcome[outcome]);
-      this.instruments.duration.record(performance.now() - started, labels.port);
+      labels.metrics.record(outcome, performance.now() - started);
     }
   }
 
   private labelsOf(port: string): PortLabels {
     let labels = this.portLabels.get(port);
     if (!labels) {
-      const base = { [ATTR.scenario]: this.options.scenario, [ATTR.gear]: this.gearId, [ATTR.port]: port };
-      const outcome = (name: Outcome) => ({ ...base, outcome: name });
       labels = {
-        port: base,
-        outcome: { ok: outcome('ok'), 'error-port': outcome('error-port'), failed: outcome('failed') },
+        metrics: gearPortMetrics(this.options.scenario, this.gearId, port),
         consumerGroup: `${this.options.scenario}__${this.gearId}__${port}`,
       };
       this.portLabels.set(port, labels);

@@ -17,7 +17,7 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchLogRecordProcessor, type LogRecordProcessor } from '@opentelemetry/sdk-logs';
-import { type IMetricReader, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import { AggregationTemporality, type IMetricReader, InstrumentType, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import {
   AlwaysOnSampler,
@@ -29,9 +29,10 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { telemetryDisabled } from '../log/env.ts';
 import { BatchSequencer, BusLogExporter, BusMetricExporter, BusSpanExporter, type TelemetryPublisher } from './exporters.ts';
-import { ATTR } from './semconv.ts';
+import { type GearMetricsProducer, gearMetricsProducer } from './gear-metrics.ts';
+import { ATTR, INSTRUMENTATION_NAME } from './semconv.ts';
 
-export const INSTRUMENTATION_NAME = 'fluxrig';
+export { INSTRUMENTATION_NAME };
 
 export interface TelemetryOptions {
   /** OTel `service.name`, e.g. `rig-mixer`, `rig-rack`, `rig`. */
@@ -86,6 +87,13 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
   const batchDelayMs = options.batchDelayMs ?? 1000;
   const metricIntervalMs = options.metricIntervalMs ?? 10_000;
 
+  // The gear hosts' per-port tallies (gear-metrics.ts), one producer per reader, in its temporality.
+  const gearProducers: GearMetricsProducer[] = [];
+  const gearMetricsFor = (temporality: AggregationTemporality): GearMetricsProducer => {
+    const producer = gearMetricsProducer(temporality);
+    gearProducers.push(producer);
+    return producer;
+  };
   const spanProcessors: SpanProcessor[] = [];
   const logProcessors: LogRecordProcessor[] = [];
   const metricReaders: IMetricReader[] = [];
@@ -96,7 +104,11 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
     spanProcessors.push(new BatchSpanProcessor(new BusSpanExporter(batches), batchOptions));
     logProcessors.push(new BatchLogRecordProcessor({ exporter: new BusLogExporter(batches), ...batchOptions }));
     metricReaders.push(
-      new PeriodicExportingMetricReader({ exporter: new BusMetricExporter(batches), exportIntervalMillis: metricIntervalMs }),
+      new PeriodicExportingMetricReader({
+        exporter: new BusMetricExporter(batches),
+        exportIntervalMillis: metricIntervalMs,
+        metricProducers: [gearMetricsFor(AggregationTemporality.DELTA)],
+      }),
     );
   }
   if (options.otlp) {
@@ -104,10 +116,12 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
     const headers = options.otlp.headers ?? {};
     spanProcessors.push(new BatchSpanProcessor(new OTLPTraceExporter({ url: `${base}/v1/traces`, headers }), batchOptions));
     logProcessors.push(new BatchLogRecordProcessor({ exporter: new OTLPLogExporter({ url: `${base}/v1/logs`, headers }), ...batchOptions }));
+    const exporter = new OTLPMetricExporter({ url: `${base}/v1/metrics`, headers });
     metricReaders.push(
       new PeriodicExportingMetricReader({
-        exporter: new OTLPMetricExporter({ url: `${base}/v1/metrics`, headers }),
+        exporter,
         exportIntervalMillis: metricIntervalMs,
+        metricProducers: [gearMetricsFor(exporter.selectAggregationTemporality(InstrumentType.COUNTER))],
       }),
     );
   }
@@ -142,6 +156,7 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
     shutdown: async () => {
       await forceFlush();
       await sdk.shutdown();
+      for (const producer of gearProducers) producer.close();
       // NodeSDK leaves its providers registered; unregister so a later start (tests, restarts) takes over.
       trace.disable();
       metrics.disable();

@@ -6,6 +6,9 @@
  */
 import type { Attributes } from '@opentelemetry/api';
 
+/** The instrumentation scope of everything fluxrig traces, meters and logs. */
+export const INSTRUMENTATION_NAME = 'fluxrig';
+
 export const ATTR = {
   messagingSystem: 'messaging.system',
   destinationName: 'messaging.destination.name',
