@@ -251,20 +251,20 @@ export class GearHost {
     const started = performance.now();
     let outcome: GearOutcome = 'ok';
     try {
-      const run = () =>
-        deliveries.run(
-          { host: this, inputId, firstPort: undefined, firstPortCount: 0, otherPorts: undefined, outer: deliveries.getStore() },
-          () => this.handle(port, envelope),
-        );
+      const scope: DeliveryScope = { host: this, inputId, firstPort: undefined, firstPortCount: 0, otherPorts: undefined, outer: deliveries.getStore() };
       // A span without a valid context (telemetry off: the API's no-op tracer) gives its children nothing
       // to inherit, so no context is made for it; an inherited span's context usually is the active one.
-      let routedToError: boolean;
+      // (Methods and arguments rather than closures: no function made per message.)
+      let context: Context | undefined;
       if (inherited !== undefined) {
         const parent = arrival.parent as Context;
-        routedToError = await (otelContext.active() === parent ? run() : otelContext.with(parent, run));
-      } else {
-        routedToError = await (isSpanContextValid(span.spanContext()) ? otelContext.with(trace.setSpan(otelContext.active(), span), run) : run());
+        if (otelContext.active() !== parent) context = parent;
+      } else if (isSpanContextValid(span.spanContext())) {
+        context = trace.setSpan(otelContext.active(), span);
       }
+      const routedToError = await (context === undefined
+        ? this.inScope(scope, port, envelope)
+        : otelContext.with(context, this.inScope, this, scope, port, envelope));
       if (routedToError) outcome = 'error-port';
     } catch (error) {
       outcome = 'failed';
@@ -288,6 +288,13 @@ export class GearHost {
     }
     return labels;
   }
+
+  /** Handles one message inside its delivery scope (for the dedup keys of what the gear emits). */
+  private inScope(scope: DeliveryScope, port: string, envelope: Envelope): Promise<boolean> {
+    return deliveries.run(scope, this.handleBound, port, envelope);
+  }
+
+  private readonly handleBound = (port: string, envelope: Envelope): Promise<boolean> => this.handle(port, envelope);
 
   /** Resolves true when the gear failed and the message went to its error port. */
   private async handle(port: string, envelope: Envelope): Promise<boolean> {
