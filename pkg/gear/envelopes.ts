@@ -16,9 +16,22 @@ export interface EnvelopeFactoryOptions {
   now?: () => Date;
 }
 
+/** The ISO time of the current millisecond, made once per millisecond: a busy gear makes many envelopes in one. */
+let isoMillisecond = -1;
+let isoText = '';
+function isoNow(): string {
+  const now = Date.now();
+  if (now !== isoMillisecond) {
+    isoMillisecond = now;
+    isoText = new Date(now).toISOString();
+  }
+  return isoText;
+}
+
 export function envelopeFactory(options: EnvelopeFactoryOptions): (data: unknown, init?: EnvelopeInit) => Envelope {
   const source = `${options.sourcePrefix}/gear/${options.gearId}`;
-  const now = options.now ?? (() => new Date());
+  const injectedNow = options.now;
+  const timeText = injectedNow ? () => injectedNow().toISOString() : isoNow;
   // Called for every message a gear makes: fields are read from `init` directly (no rest copy of it).
   return (data, init = {}) => {
     const parent = init.parent;
@@ -26,7 +39,7 @@ export function envelopeFactory(options: EnvelopeFactoryOptions): (data: unknown
       id: options.nextId(),
       type: init.type ?? parent?.type ?? 'fluxrig.message',
       source,
-      time: now().toISOString(),
+      time: timeText(),
       data,
       scenario: options.scenario,
       gear: options.gearId,
