@@ -18,10 +18,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { builtinSpec, type IsoMessage } from '../../pkg/iso8583/index.ts';
-import { freePort } from '../../pkg/supervise/index.ts';
 import { TestTerminal } from '../iso8583/support.ts';
 import { eventually } from '../support/fluxrig-node.ts';
-import { type RigProcess, startRig } from '../support/rig-process.ts';
+import { type RigProcess, startRig, startRigOnFreePorts } from '../support/rig-process.ts';
 
 const RIG = fileURLToPath(new URL('../../bin/rig.mjs', import.meta.url));
 const SCENARIO = fileURLToPath(new URL('../../configs/scenarios/payment-switch-durable.yaml', import.meta.url));
@@ -58,24 +57,28 @@ describe('durable payment switch example (rig run --scenario)', () => {
 
   before(async () => {
     const base = await mkdtemp(join(tmpdir(), 'fluxrig-durable-switch-'));
-    const acquirerPort = await freePort();
     trail = join(base, 'issuer-trail.jsonl');
-    node = await startRig(
-      ['run', '--scenario', SCENARIO, '--ready-timeout', '90000'],
-      {
-        FLUXRIG_NODE_DATA_DIR: join(base, 'node'),
-        FLUXRIG_NATS_EMBEDDED_PORT: '0',
-        FLUXRIG_TEMPORAL_EMBEDDED_PORT: '0',
-        FLUXRIG_MIXER_PORT: '0',
-        FLUXRIG_LOG_LEVEL: 'info',
-        FLUXRIG_ACQUIRER_PORT: String(acquirerPort),
-        FLUXRIG_ISSUER_PORT: String(await freePort()),
-        FLUXRIG_ISSUER_TIMEOUT_MS: String(ISSUER_TIMEOUT_MS),
-        FLUXRIG_REVERSAL_INTERVAL: '300ms',
-        FLUXRIG_ISSUER_TRAIL: trail,
-      },
-      120_000,
+    let attempt = 0;
+    const started = await startRigOnFreePorts(2, ([acquirer, issuer]) =>
+      startRig(
+        ['run', '--scenario', SCENARIO, '--ready-timeout', '90000'],
+        {
+          FLUXRIG_NODE_DATA_DIR: join(base, `node-${++attempt}`),
+          FLUXRIG_NATS_EMBEDDED_PORT: '0',
+          FLUXRIG_TEMPORAL_EMBEDDED_PORT: '0',
+          FLUXRIG_MIXER_PORT: '0',
+          FLUXRIG_LOG_LEVEL: 'info',
+          FLUXRIG_ACQUIRER_PORT: String(acquirer),
+          FLUXRIG_ISSUER_PORT: String(issuer),
+          FLUXRIG_ISSUER_TIMEOUT_MS: String(ISSUER_TIMEOUT_MS),
+          FLUXRIG_REVERSAL_INTERVAL: '300ms',
+          FLUXRIG_ISSUER_TRAIL: trail,
+        },
+        120_000,
+      ),
     );
+    node = started.rig;
+    const acquirerPort = started.ports[0] as number;
     flowEnv = { FLUXRIG_TEMPORAL_ADDRESS: String(node.ready.temporalAddress), FLUXRIG_NODE_DATA_DIR: join(base, 'cli') };
     terminal = await TestTerminal.connect(acquirerPort, builtinSpec('iso87ascii'), { kind: 'binary2' });
   });

@@ -6,6 +6,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../../pkg/supervise/index.ts';
 
 const RIG = fileURLToPath(new URL('../../bin/rig.mjs', import.meta.url));
 
@@ -19,23 +20,40 @@ export interface RigProcess {
 /** The `--json` line a command prints once it is up: `rig run`'s `{"event":"ready"}` by default. */
 export type ReadyLine = (event: Record<string, unknown>) => boolean;
 
+/**
+ * A port rig was to listen on was taken before it bound it: ports from `freePort()` are only free when
+ * asked for, and tests running beside this one (or the engines rig starts) may take one meanwhile.
+ */
+export class PortTakenError extends Error {}
+
 export async function startRig(args: string[], env: NodeJS.ProcessEnv, readyTimeoutMs = 60_000, isReady: ReadyLine = (event) => event.event === 'ready'): Promise<RigProcess> {
   const child = spawn(process.execPath, [RIG, '--json', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
+  let portTaken: (() => void) | undefined;
   child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
+    const text = chunk.toString();
+    stderr += text;
     if (stderr.length > 200_000) stderr = stderr.slice(-100_000);
+    if (text.includes('EADDRINUSE')) portTaken?.();
   });
   const output = () => `--- stdout\n${stdout}\n--- stderr (tail)\n${stderr.slice(-4000)}`;
   const ready = await new Promise<Record<string, unknown>>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`rig ${args.join(' ')} not ready after ${readyTimeoutMs} ms\n${output()}`)), readyTimeoutMs);
+    // Not ready yet and a listener's port is taken: it would stay so until the ready timeout; give up now.
+    portTaken = () => {
+      portTaken = undefined;
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(new PortTakenError(`rig ${args.join(' ')}: a port it was to listen on is taken\n${output()}`));
+    };
     child.stdout?.on('data', (chunk: Buffer) => {
       stdout += chunk.toString();
       for (const line of stdout.split('\n')) {
         if (!line.startsWith('{')) continue;
         const event = JSON.parse(line) as Record<string, unknown>;
         if (isReady(event)) {
+          portTaken = undefined;
           clearTimeout(timer);
           resolve(event);
         }
@@ -58,4 +76,20 @@ export async function startRig(args: string[], env: NodeJS.ProcessEnv, readyTime
       return code;
     },
   };
+}
+
+/**
+ * Starts rig on `count` ports from `freePort()` (`start` builds its command and environment from them),
+ * and again on fresh ones, up to `attempts` times, when one was taken before rig bound it.
+ */
+export async function startRigOnFreePorts(count: number, start: (ports: number[]) => Promise<RigProcess>, attempts = 3): Promise<{ rig: RigProcess; ports: number[] }> {
+  for (let attempt = 1; ; attempt++) {
+    const ports: number[] = [];
+    for (let i = 0; i < count; i++) ports.push(await freePort());
+    try {
+      return { rig: await start(ports), ports };
+    } catch (error) {
+      if (!(error instanceof PortTakenError) || attempt >= attempts) throw error;
+    }
+  }
 }

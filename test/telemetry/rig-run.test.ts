@@ -13,9 +13,8 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { DEFAULT_TEST_PANS, runAcquirer } from '../../pkg/sim/acquirer.ts';
-import { freePort } from '../../pkg/supervise/index.ts';
 import { eventually } from '../support/fluxrig-node.ts';
-import { type RigProcess, startRig } from '../support/rig-process.ts';
+import { type RigProcess, startRig, startRigOnFreePorts } from '../support/rig-process.ts';
 
 const RIG = fileURLToPath(new URL('../../bin/rig.mjs', import.meta.url));
 const run = promisify(execFile);
@@ -35,15 +34,19 @@ describe('telemetry of a running switch', () => {
 
   before(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'fluxrig-telemetry-e2e-'));
-    const acquirerPort = await freePort();
-    rig = await startRig(['run'], {
-      FLUXRIG_NODE_DATA_DIR: dataDir,
-      FLUXRIG_NATS_EMBEDDED_PORT: '0',
-      FLUXRIG_TEMPORAL_EMBEDDED_PORT: '0',
-      FLUXRIG_MIXER_PORT: '0',
-      FLUXRIG_ACQUIRER_PORT: String(acquirerPort),
-      FLUXRIG_ISSUER_PORT: String(await freePort()),
-    }, 150_000);
+    // A retry after a taken port starts over in the same data directory, as a restarted node would.
+    const started = await startRigOnFreePorts(2, ([acquirer, issuer]) =>
+      startRig(['run'], {
+        FLUXRIG_NODE_DATA_DIR: dataDir,
+        FLUXRIG_NATS_EMBEDDED_PORT: '0',
+        FLUXRIG_TEMPORAL_EMBEDDED_PORT: '0',
+        FLUXRIG_MIXER_PORT: '0',
+        FLUXRIG_ACQUIRER_PORT: String(acquirer),
+        FLUXRIG_ISSUER_PORT: String(issuer),
+      }, 150_000),
+    );
+    rig = started.rig;
+    const acquirerPort = started.ports[0] as number;
     const report = await runAcquirer({ port: acquirerPort, count: AUTHS, concurrency: 16, connections: 2 });
     assert.equal(report.answered, AUTHS);
   }, { timeout: 240_000 });
