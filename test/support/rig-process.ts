@@ -10,6 +10,15 @@ import { freePort } from '../../pkg/supervise/index.ts';
 
 const RIG = fileURLToPath(new URL('../../bin/rig.mjs', import.meta.url));
 
+/**
+ * `FLUXRIG_RIG_EXECUTABLE`: run that executable (dist/rig from `make build`, what users run) instead of
+ * the sources through tsx (bin/rig.mjs).
+ */
+function rigCommand(args: string[]): [string, string[]] {
+  const executable = process.env.FLUXRIG_RIG_EXECUTABLE;
+  return executable ? [executable, ['--json', ...args]] : [process.execPath, [RIG, '--json', ...args]];
+}
+
 export interface RigProcess {
   child: ChildProcess;
   ready: Record<string, unknown>;
@@ -27,7 +36,8 @@ export type ReadyLine = (event: Record<string, unknown>) => boolean;
 export class PortTakenError extends Error {}
 
 export async function startRig(args: string[], env: NodeJS.ProcessEnv, readyTimeoutMs = 60_000, isReady: ReadyLine = (event) => event.event === 'ready'): Promise<RigProcess> {
-  const child = spawn(process.execPath, [RIG, '--json', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const [command, argv] = rigCommand(args);
+  const child = spawn(command, argv, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   let portTaken: (() => void) | undefined;
