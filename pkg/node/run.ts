@@ -18,6 +18,7 @@ import { Rack } from '../rack/rack.ts';
 import { problemsError, readScenarioFile } from '../scenario/index.ts';
 import { type NatsHandle, type TemporalHandle, startNats, startTemporal } from '../supervise/index.ts';
 import { busTelemetryPublisher } from '../telemetry/bus-publisher.ts';
+import { telemetryOptions } from '../telemetry/from-config.ts';
 import { logLineForwarder } from '../telemetry/log-bridge.ts';
 import { startTelemetry, type Telemetry } from '../telemetry/otel.ts';
 import { TelemetrySink } from '../telemetry/sink.ts';
@@ -85,14 +86,14 @@ export async function runNode(options: RunOptions): Promise<RunningNode> {
     let telemetry: Telemetry | undefined;
     if (config.telemetry.enabled && !telemetryDisabled()) {
       const telemetryBus = await connect(`rig-telemetry-${nodeId(config)}`);
-      telemetry = startTelemetry({
-        serviceName: `rig-${role}`,
-        role: role === 'all' ? 'all-in-one' : role,
-        ...(role === 'mixer' ? {} : { rack: rackId(config) }),
-        publisher: busTelemetryPublisher(telemetryBus, `node/${nodeId(config)}`),
-        traceSampleRatio: config.telemetry.trace_sample_ratio,
-        ...(config.telemetry.otlp_endpoint ? { otlp: { endpoint: config.telemetry.otlp_endpoint } } : {}),
-      });
+      telemetry = startTelemetry(
+        telemetryOptions(config, {
+          serviceName: `rig-${role}`,
+          role: role === 'all' ? 'all-in-one' : role,
+          ...(role === 'mixer' ? {} : { rack: rackId(config) }),
+          publisher: busTelemetryPublisher(telemetryBus, `node/${nodeId(config)}`),
+        }),
+      );
       tryTapLogger(logger, logLineForwarder(telemetry.logger));
     }
 
