@@ -28,11 +28,7 @@ export interface GearHarness {
   stop(): Promise<void>;
 }
 
-export function gearHarness<Config>(
-  descriptor: GearDescriptor<Config>,
-  rawConfig: unknown,
-  options: { scenario?: string; gearId?: string; /** Output ports `context.wired` reports as unwired. */ unwired?: string[] } = {},
-): GearHarness {
+export function gearHarness<Config>(descriptor: GearDescriptor<Config>, rawConfig: unknown, options: { scenario?: string; gearId?: string } = {}): GearHarness {
   const config = descriptor.config.parse(rawConfig);
   const emitted = new Map<string, Envelope[]>();
   const logs: LoggedLine[] = [];
@@ -57,8 +53,8 @@ export function gearHarness<Config>(
     log,
     signal: abort.signal,
     envelope: makeEnvelope,
-    // Every port is collected here, so every port counts as wired unless the test says otherwise.
-    wired: (port) => !(options.unwired ?? []).includes(port),
+    // Every port is collected here, so every port counts as wired.
+    wired: () => true,
     async emit(port, message) {
       const list = emitted.get(port);
       if (list) list.push(message);

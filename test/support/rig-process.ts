@@ -1,7 +1,8 @@
 /**
  * Runs `rig` as a real child process for end-to-end tests: `startRig(args, env)` spawns
  * `node bin/rig.mjs --json …`, waits for its `{"event":"ready"}` line (or the one `isReady` picks,
- * e.g. `rig sim issuer`'s `{"listening":…}`) and returns what it announced; `kill()` can be SIGTERM (drain) or SIGKILL (crash). Output is kept for failure messages.
+ * e.g. `rig sim issuer`'s `{"listening":…}`) and returns what it announced; `kill()` can be SIGTERM
+ * (drain) or SIGKILL (crash). Output is kept for failure messages.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
