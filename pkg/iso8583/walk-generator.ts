@@ -142,7 +142,7 @@ export function generateWalk(fields: readonly (FieldCodec | undefined)[], tertia
     const { word, mask } = bitOf(n);
     src.line(`  if (f[${n}] !== undefined) w${word} |= ${mask};`);
   }
-  src.line('  for (let i = 0; i < UNDEFINED_NUMBERS.length; i++) { const n = UNDEFINED_NUMBERS[i]; if (f[n] !== undefined) undefinedField(n); }');
+  src.line('  checkKeys(f);');
   for (let k = 0; k < 6; k++) src.line(`  words[${k}] = w${k};`);
   src.line('}');
 
