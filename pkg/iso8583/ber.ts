@@ -23,7 +23,7 @@ export function twoByteTagText(first: number, second: number): string {
 }
 
 /** Hex digit (either case) -> its value, 0xff for anything else; tags are parsed case-insensitively. */
-export const TAG_HEX_VALUE = (() => {
+const TAG_HEX_VALUE = (() => {
   const t = new Uint8Array(256).fill(0xff);
   for (let i = 0; i < 16; i++) {
     t['0123456789ABCDEF'.charCodeAt(i)] = i;
@@ -32,36 +32,52 @@ export const TAG_HEX_VALUE = (() => {
   return t;
 })();
 
+/** shortBerTag's mark of a two-byte tag (above any one-byte value). */
+export const TWO_BYTE_TAG = 0x10000;
+
+/**
+ * The bytes of `tag` when it is the hex text (either case) of a well-formed one- or two-byte BER tag: the
+ * byte itself (0..0xff), or TWO_BYTE_TAG | first << 8 | second; -1 for anything else (then the general
+ * parser decides, and names the error).
+ */
+export function shortBerTag(tag: string): number {
+  const n = tag.length;
+  if (n !== 2 && n !== 4) return -1;
+  const c0 = tag.charCodeAt(0);
+  const c1 = tag.charCodeAt(1);
+  if ((c0 | c1) > 0xff) return -1;
+  const h0 = TAG_HEX_VALUE[c0]!;
+  const l0 = TAG_HEX_VALUE[c1]!;
+  if ((h0 | l0) === 0xff) return -1;
+  const first = (h0 << 4) | l0;
+  // Low five bits all set announce a second byte, which a one-byte tag must not and a two-byte tag must.
+  const multiByte = (first & 0x1f) === 0x1f;
+  if (n === 2) return multiByte ? -1 : first;
+  const c2 = tag.charCodeAt(2);
+  const c3 = tag.charCodeAt(3);
+  if (!multiByte || (c2 | c3) > 0xff) return -1;
+  const h1 = TAG_HEX_VALUE[c2]!;
+  const l1 = TAG_HEX_VALUE[c3]!;
+  if ((h1 | l1) === 0xff) return -1;
+  const second = (h1 << 4) | l1;
+  // Bit 8 set would announce a third tag byte.
+  if ((second & 0x80) !== 0) return -1;
+  return TWO_BYTE_TAG | (first << 8) | second;
+}
+
 /**
  * Write `tag` at buf[pos] when it is the hex text of a well-formed one- or two-byte BER tag; returns the
  * bytes written, or 0 when it is anything else (then the general parser decides, and names the error).
  */
 export function writeShortBerTag(tag: string, buf: Buffer, pos: number): number {
-  const n = tag.length;
-  if (n !== 2 && n !== 4) return 0;
-  const c0 = tag.charCodeAt(0);
-  const c1 = tag.charCodeAt(1);
-  if (c0 > 0xff || c1 > 0xff) return 0;
-  const h0 = TAG_HEX_VALUE[c0]!;
-  const l0 = TAG_HEX_VALUE[c1]!;
-  if ((h0 | l0) === 0xff) return 0;
-  const first = (h0 << 4) | l0;
-  const multiByte = (first & 0x1f) === 0x1f;
-  if (n === 2) {
-    if (multiByte) return 0;
-    buf[pos] = first;
+  const bytes = shortBerTag(tag);
+  if (bytes < 0) return 0;
+  if (bytes < TWO_BYTE_TAG) {
+    buf[pos] = bytes;
     return 1;
   }
-  const c2 = tag.charCodeAt(2);
-  const c3 = tag.charCodeAt(3);
-  if (!multiByte || c2 > 0xff || c3 > 0xff) return 0;
-  const h1 = TAG_HEX_VALUE[c2]!;
-  const l1 = TAG_HEX_VALUE[c3]!;
-  if ((h1 | l1) === 0xff) return 0;
-  const second = (h1 << 4) | l1;
-  if ((second & 0x80) !== 0) return 0;
-  buf[pos] = first;
-  buf[pos + 1] = second;
+  buf[pos] = (bytes >> 8) & 0xff;
+  buf[pos + 1] = bytes & 0xff;
   return 2;
 }
 

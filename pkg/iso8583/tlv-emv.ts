@@ -23,8 +23,9 @@ import type { TlvValue } from './types.ts';
 // Module-level copies of what the loops below read on every item or byte: an imported binding is read
 // through a cell on every use (see HEX_TABLES in encoding/binary.ts).
 const ONE_BYTE_TAGS = ber.ONE_BYTE_TAGS;
-const TAG_HEX_VALUE = ber.TAG_HEX_VALUE;
 const twoByteTagText = ber.twoByteTagText;
+const shortBerTag = ber.shortBerTag;
+const TWO_BYTE_TAG = ber.TWO_BYTE_TAG;
 const HEX_VALUE = HEX_TABLES.value;
 const HEX_DIGIT_PAIR = HEX_TABLES.digitPair;
 
@@ -109,32 +110,13 @@ export function encodeEmvItems(items: unknown, w: Writer, hex: boolean): boolean
     const { tag, value } = item as { tag: unknown; value: unknown };
     if (typeof tag !== 'string' || !(value instanceof Uint8Array)) return false;
     const n = value.length;
-    const tagChars = tag.length;
-    if (n >= 0x80 || (tagChars !== 2 && tagChars !== 4)) return false;
-    const c0 = tag.charCodeAt(0);
-    const c1 = tag.charCodeAt(1);
-    if ((c0 | c1) > 0xff) return false;
-    const h0 = TAG_HEX_VALUE[c0]!;
-    const l0 = TAG_HEX_VALUE[c1]!;
-    if ((h0 | l0) === 0xff) return false;
-    const first = (h0 << 4) | l0;
+    if (n >= 0x80) return false;
+    const tagBytes = shortBerTag(tag);
+    if (tagBytes < 0) return false;
+    const first = tagBytes < TWO_BYTE_TAG ? tagBytes : (tagBytes >> 8) & 0xff;
+    const second = tagBytes < TWO_BYTE_TAG ? -1 : tagBytes & 0xff;
     // Constructed (bit 6): the general encoder nests it.
     if ((first & 0x20) !== 0) return false;
-    let second = -1;
-    if (tagChars === 2) {
-      // A one-byte tag must not announce more bytes (low five bits all set).
-      if ((first & 0x1f) === 0x1f) return false;
-    } else {
-      const c2 = tag.charCodeAt(2);
-      const c3 = tag.charCodeAt(3);
-      if ((first & 0x1f) !== 0x1f || (c2 | c3) > 0xff) return false;
-      const h1 = TAG_HEX_VALUE[c2]!;
-      const l1 = TAG_HEX_VALUE[c3]!;
-      if ((h1 | l1) === 0xff) return false;
-      second = (h1 << 4) | l1;
-      // Bit 8 set would announce a third tag byte.
-      if ((second & 0x80) !== 0) return false;
-    }
     const room = (3 + n) * unit;
     if (p + room > buf.length) {
       w.pos = p;
