@@ -64,11 +64,12 @@ async function main(): Promise<void> {
   process.stdout.write(`  ratio switch fuse: false / direct TPS  ${(hops.tps / direct.tps).toFixed(3)}\n`);
   process.stdout.write(`  ratio switch fused / direct TPS        ${(fused.tps / direct.tps).toFixed(3)}\n`);
   process.stdout.write(`  ratio switch ${sampledName} / direct TPS   ${(sampled.tps / direct.tps).toFixed(3)}\n`);
-  // What two cores could carry if every process of the run used them fully: the ceiling set by CPU alone.
+  // What this machine's cores could carry if every process of the run used them fully: the ceiling set by CPU alone.
+  const cores = cpus().length;
   const ceiling = (report: SwitchReport) =>
-    (2e6 / (report.rigCpuUsPerAuth + report.enginesCpuUsPerAuth + report.loadCpuUsPerAuth + (report.issuerCpuUsPerAuth ?? 0))).toFixed(0);
+    ((cores * 1e6) / (report.rigCpuUsPerAuth + report.enginesCpuUsPerAuth + report.loadCpuUsPerAuth + (report.issuerCpuUsPerAuth ?? 0))).toFixed(0);
   process.stdout.write(
-    `  CPU ceiling on 2 cores (all processes per auth): fuse: false ${ceiling(hops)}, fused ${ceiling(fused)}, ${sampledName} ${ceiling(sampled)}, issuer apart ${ceiling(remote)} TPS\n`,
+    `  CPU ceiling on ${cores} cores (all processes per auth): fuse: false ${ceiling(hops)}, fused ${ceiling(fused)}, ${sampledName} ${ceiling(sampled)}, issuer apart ${ceiling(remote)} TPS\n`,
   );
   // One JavaScript thread carries the rig: its CPU per authorisation alone caps it.
   process.stdout.write(`  one-thread ceiling of the rig (1 s / rig cpu per auth): fused ${(1e6 / fused.rigCpuUsPerAuth).toFixed(0)}, ${sampledName} ${(1e6 / sampled.rigCpuUsPerAuth).toFixed(0)}, issuer apart ${(1e6 / remote.rigCpuUsPerAuth).toFixed(0)} TPS\n`);
