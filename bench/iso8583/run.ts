@@ -10,9 +10,16 @@
  *      measured window, both counted in the process's CPU time (so other load on a shared machine slows
  *      the run, not the figure), several rounds interleaved; the median round counts;
  *   4. prints msgs per CPU-second and the ratios fluxrig/jPOS (goal >= 1.0) and fluxrig/moov (goal >= 0.7),
- *      and writes the figures to .cache/bench/iso8583.json. A second fluxrig line per spec ("DE 55 opaque")
- *      carries DE 55 as plain bytes, as jPOS and moov do, instead of decoding its EMV TLV items: the same
- *      bytes, the same work as the peers (their figures are the ones measured for the main line).
+ *      and writes the figures to .cache/bench/iso8583.json.
+ * fluxrig decodes DE 55 into EMV TLV items and encodes them back; stock jPOS (ISO87APackager/ISO87BPackager)
+ * and moov carry DE 55 as one opaque string. So each side runs both ways, and three lines per spec say
+ * which work is compared:
+ *   "DE 55 as items"   fluxrig as shipped vs jPOS decoding DE 55 with its own BER-TLV packager (harness
+ *                      spec ascii-tlv55/binary-tlv55, which reports how many items it unpacked: checked
+ *                      here against fluxrig's count); moov has no such line;
+ *   "DE 55 opaque"     fluxrig with --opaque 55 vs stock jPOS and moov;
+ *   "items vs opaque"  fluxrig as shipped vs stock jPOS and moov: more work on fluxrig's side, kept so
+ *                      earlier figures (recorded under that setup) stay comparable.
  * What it must never do: compare figures for different bytes, or report a peer that failed as a number.
  *
  * Usage: node --import tsx bench/iso8583/run.ts [--rounds 3] [--warmup-ms 2000] [--measure-ms 3000]
@@ -22,7 +29,7 @@ import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'nod
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { builtinSpec, pack } from '../../pkg/iso8583/index.ts';
+import { builtinSpec, pack, unpack } from '../../pkg/iso8583/index.ts';
 import { fluxFromVector, toHex } from '../../test/interop/support/convert.ts';
 import { JPOS_HARNESS_JAR, jposVersion } from '../../test/interop/support/oracles.ts';
 import { loadVectors } from '../../test/interop/support/suite.ts';
@@ -48,6 +55,8 @@ interface Figure {
   /** Round trips per wall-clock second, for reference (depends on the machine's other load). */
   ops_per_sec: number;
   roundtrip_exact?: boolean;
+  /** The jPOS harness with a -tlv55 spec: how many EMV items it unpacked from DE 55. */
+  de55_items?: number;
 }
 
 function say(line: string): void {
@@ -97,8 +106,16 @@ function parseFigure(what: string, stdout: string): Figure {
   return figure;
 }
 
-type Impl = 'fluxrig' | 'jpos' | 'moov';
-const IMPLS: readonly Impl[] = ['fluxrig', 'jpos', 'moov'];
+/** Each measured process: fluxrig and jPOS with DE 55 as EMV items and as opaque bytes, and moov (opaque). */
+type Impl = 'fluxrig' | 'fluxrig-opaque' | 'jpos-items' | 'jpos' | 'moov';
+const IMPLS: readonly Impl[] = ['fluxrig', 'jpos-items', 'fluxrig-opaque', 'jpos', 'moov'];
+
+/** The lines printed per spec: which fluxrig figure is compared with which peer figures. */
+const LINES = [
+  { suffix: 'DE 55 as items', fluxrig: 'fluxrig', jpos: 'jpos-items', moov: undefined },
+  { suffix: 'DE 55 opaque', fluxrig: 'fluxrig-opaque', jpos: 'jpos', moov: 'moov' },
+  { suffix: 'items vs opaque', fluxrig: 'fluxrig', jpos: 'jpos', moov: 'moov' },
+] as const satisfies readonly { suffix: string; fluxrig: Impl; jpos: Impl; moov: Impl | undefined }[];
 
 function medianOf(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -106,16 +123,26 @@ function medianOf(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
 }
 
-function measure(impl: Impl | 'fluxrig-opaque', spec: 'ascii' | 'binary', hex: string, warmupMs: number, measureMs: number): Figure {
+function measure(impl: Impl, spec: 'ascii' | 'binary', hex: string, warmupMs: number, measureMs: number): Figure {
   const timing = { warmup: String(warmupMs), measure: String(measureMs) };
   const fluxrigArgs = ['--import', 'tsx', join(here, 'fluxrig.ts'), '--spec', spec, '--hex', hex, '--warmup-ms', timing.warmup, '--measure-ms', timing.measure];
-  const [command, args] =
-    impl === 'fluxrig' || impl === 'fluxrig-opaque'
-      ? pinned(process.execPath, impl === 'fluxrig' ? fluxrigArgs : [...fluxrigArgs, '--opaque', '55'])
-      : impl === 'jpos'
-        ? pinned('java', ['-jar', JPOS_HARNESS_JAR, 'bench', spec, hex, timing.warmup, timing.measure])
-        : pinned(moovBinary, ['-spec', spec, '-hex', hex, '-warmup', `${warmupMs}ms`, '-measure', `${measureMs}ms`]);
+  const jposArgs = (jposSpec: string) => ['-jar', JPOS_HARNESS_JAR, 'bench', jposSpec, hex, timing.warmup, timing.measure];
+  const commands: Record<Impl, () => [string, string[]]> = {
+    fluxrig: () => pinned(process.execPath, fluxrigArgs),
+    'fluxrig-opaque': () => pinned(process.execPath, [...fluxrigArgs, '--opaque', '55']),
+    jpos: () => pinned('java', jposArgs(spec)),
+    'jpos-items': () => pinned('java', jposArgs(`${spec}-tlv55`)),
+    moov: () => pinned(moovBinary, ['-spec', spec, '-hex', hex, '-warmup', `${warmupMs}ms`, '-measure', `${measureMs}ms`]),
+  };
+  const [command, args] = commands[impl]();
   return parseFigure(`${impl} ${spec}`, run(`${impl} ${spec}`, command, args, { cwd: root, env: { ...process.env, GOMAXPROCS: '1' } }));
+}
+
+/** How many EMV items fluxrig unpacks from DE 55 of `bytes`: what jPOS's -tlv55 packager must also find. */
+function fluxrigItems(bytes: Uint8Array, spec: ReturnType<typeof builtinSpec>): number {
+  const de55 = unpack(bytes, spec).fields[55];
+  if (!Array.isArray(de55)) throw new Error('fluxrig did not unpack DE 55 of the bench message into EMV items');
+  return de55.length;
 }
 
 function formatRate(n: number): string {
@@ -135,39 +162,47 @@ function main(): void {
   if (vector === undefined) throw new Error('no vector marked "bench" in test/interop/vectors.json');
   say(`bench: message "${vector.name}" (${Object.keys(vector.fields).length + Object.keys(vector.binary).length} data elements), ${rounds} round(s) of ${warmupMs} ms warm-up + ${measureMs} ms measured, one CPU each`);
 
-  const rows: { spec: string; label: string; bytes: number; median: Record<Impl, number>; ratios: { jpos: number; moov: number } }[] = [];
+  type Row = { spec: string; label: string; bytes: number; median: { fluxrig: number; jpos: number; moov: number | null }; ratios: { jpos: number; moov: number | null } };
+  const rows: Row[] = [];
   const allFigures: Figure[] = [];
   for (const s of SPECS) {
     const spec = builtinSpec(s.fluxrig);
-    const hex = toHex(pack(fluxFromVector(vector, spec), spec));
-    const figures: Record<Impl | 'fluxrig-opaque', Figure[]> = { fluxrig: [], 'fluxrig-opaque': [], jpos: [], moov: [] };
+    const bytes = pack(fluxFromVector(vector, spec), spec);
+    const hex = toHex(bytes);
+    const items = fluxrigItems(bytes, spec);
+    const figures = Object.fromEntries(IMPLS.map((impl) => [impl, [] as Figure[]])) as Record<Impl, Figure[]>;
     for (let round = 1; round <= rounds; round++) {
-      for (const impl of [...IMPLS, 'fluxrig-opaque'] as const) {
+      for (const impl of IMPLS) {
         const figure = measure(impl, s.short, hex, warmupMs, measureMs);
+        if (impl === 'jpos-items' && figure.de55_items !== items) {
+          throw new Error(`jPOS ${s.short}-tlv55 unpacked ${figure.de55_items ?? 'no'} DE 55 items, fluxrig ${items}: not the same work`);
+        }
         say(`bench:   ${s.short.padEnd(6)} round ${round} ${impl.padEnd(14)} ${formatRate(figure.ops_per_cpu_sec).padStart(10)} msgs/CPU-s  (${formatRate(figure.ops_per_sec)} msgs/s wall)`);
         figures[impl].push(figure);
         allFigures.push(figure);
       }
     }
-    const medianOfImpl = (impl: Impl | 'fluxrig-opaque') => medianOf(figures[impl].map((f) => f.ops_per_cpu_sec));
-    const peers = { jpos: medianOfImpl('jpos'), moov: medianOfImpl('moov') };
-    for (const [flux, label] of [['fluxrig', s.short], ['fluxrig-opaque', `${s.short}, DE 55 opaque`]] as const) {
-      const median = { fluxrig: medianOfImpl(flux), ...peers };
-      rows.push({ spec: label, label: s.label, bytes: hex.length / 2, median, ratios: { jpos: median.fluxrig / median.jpos, moov: median.fluxrig / median.moov } });
+    const medianOfImpl = (impl: Impl) => medianOf(figures[impl].map((f) => f.ops_per_cpu_sec));
+    for (const line of LINES) {
+      const median = { fluxrig: medianOfImpl(line.fluxrig), jpos: medianOfImpl(line.jpos), moov: line.moov === undefined ? null : medianOfImpl(line.moov) };
+      const ratios = { jpos: median.fluxrig / median.jpos, moov: median.moov === null ? null : median.fluxrig / median.moov };
+      rows.push({ spec: `${s.short}, ${line.suffix}`, label: s.label, bytes: bytes.length, median, ratios });
     }
   }
 
   const versions = { node: process.version, jpos: jposVersion(), moov: run('moov version', 'go', ['list', '-m', '-f', '{{.Version}}', 'github.com/moov-io/iso8583'], { cwd: moovDir }).trim(), java: spawnSync('java', ['-version'], { encoding: 'utf8' }).stderr.split('\n')[0] ?? '' };
   say('');
   say(`unpack+pack msgs per CPU-second (median of ${rounds}), one CPU each; node ${versions.node}, jPOS ${versions.jpos} (${versions.java}), moov-io/iso8583 ${versions.moov}`);
-  say('spec                    bytes     fluxrig        jPOS        moov   fluxrig/jPOS  fluxrig/moov');
+  say('line                       bytes     fluxrig        jPOS        moov   fluxrig/jPOS  fluxrig/moov');
   for (const r of rows) {
-    const mark = (ratio: number, goal: number) => `${ratio.toFixed(2)}${ratio >= goal ? ' ok ' : ' LOW'}`;
+    const mark = (ratio: number | null, goal: number) => (ratio === null ? '-' : `${ratio.toFixed(2)}${ratio >= goal ? ' ok ' : ' LOW'}`);
     say(
-      `${r.spec.padEnd(22)} ${String(r.bytes).padStart(6)} ${formatRate(r.median.fluxrig).padStart(11)} ${formatRate(r.median.jpos).padStart(11)} ${formatRate(r.median.moov).padStart(11)}   ${mark(r.ratios.jpos, GOALS.jpos).padStart(12)}  ${mark(r.ratios.moov, GOALS.moov).padStart(12)}`,
+      `${r.spec.padEnd(25)} ${String(r.bytes).padStart(6)} ${formatRate(r.median.fluxrig).padStart(11)} ${formatRate(r.median.jpos).padStart(11)} ${(r.median.moov === null ? '-' : formatRate(r.median.moov)).padStart(11)}   ${mark(r.ratios.jpos, GOALS.jpos).padStart(12)}  ${mark(r.ratios.moov, GOALS.moov).padStart(12)}`,
     );
   }
   say(`goals: fluxrig/jPOS >= ${GOALS.jpos}, fluxrig/moov >= ${GOALS.moov}`);
+  say('DE 55 as items: both decode the EMV items and encode them back (jPOS: its BERTLVBinaryPackager); DE 55 opaque: nobody decodes them;');
+  say('items vs opaque: fluxrig decodes them, the peers do not (the setup of figures recorded before the "as items" line existed)');
   mkdirSync(cacheDir, { recursive: true });
   writeFileSync(join(cacheDir, 'iso8583.json'), `${JSON.stringify({ at: new Date().toISOString(), message: vector.name, rounds, warmupMs, measureMs, versions, goals: GOALS, rows, figures: allFigures }, null, 2)}\n`);
 }
