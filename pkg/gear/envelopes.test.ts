@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { envelopeFactory } from './envelopes.ts';
+import type { Envelope } from '../wire/envelope.ts';
+import { emittedCopy, envelopeFactory } from './envelopes.ts';
 
 describe('envelopeFactory', () => {
   let next = 0;
@@ -30,5 +31,40 @@ describe('envelopeFactory', () => {
     assert.deepEqual([child.key, child.subject, child.traceparent, child.headers], [parent.key, parent.subject, parent.traceparent, { h: '1', h2: '2' }]);
     assert.equal(child.source, 'rack/r1/gear/g1');
     assert.notEqual(child.id, parent.id);
+  });
+});
+
+describe('emittedCopy', () => {
+  // Required<Envelope>: a field added to Envelope fails to compile here until this test (and so
+  // emittedCopy, which the comparison below then checks) carries it.
+  const full: Required<Envelope> = {
+    id: '1',
+    type: 't',
+    source: 's',
+    subject: 'sub',
+    time: '2026-12-01T00:00:00.000Z',
+    datacontenttype: 'application/cbor',
+    data: { a: 1 },
+    scenario: 'old-scenario',
+    gear: 'old-gear',
+    port: 'old-port',
+    key: 'k',
+    attempt: 2,
+    traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+    headers: { h: 'v' },
+  };
+
+  it('copies every field and sets scenario, gear and port, as a spread would', () => {
+    const copy = emittedCopy(full, 'sc', 'g', 'out');
+    assert.deepEqual(copy, { ...full, scenario: 'sc', gear: 'g', port: 'out' });
+    assert.notEqual(copy, full);
+    assert.equal(full.port, 'old-port', 'the input is not changed');
+  });
+
+  it('leaves absent optional fields absent', () => {
+    const minimal: Envelope = { id: '2', type: 't', source: 's', time: '2026-12-01T00:00:00.000Z', data: 'x' };
+    const copy = emittedCopy(minimal, 'sc', 'g', 'out');
+    assert.deepEqual(Object.keys(copy).sort(), ['data', 'gear', 'id', 'port', 'scenario', 'source', 'time', 'type']);
+    assert.deepEqual(copy, { ...minimal, scenario: 'sc', gear: 'g', port: 'out' });
   });
 });

@@ -56,3 +56,21 @@ export function envelopeFactory(options: EnvelopeFactoryOptions): (data: unknown
     return envelope;
   };
 }
+
+/**
+ * A copy of `envelope` as `gear` of `scenario` emits it on `port` (what a host sends on). Built field
+ * by field in one order, not as `{ ...envelope, port, gear, scenario }`: envelopes reach a host in
+ * many shapes (optional fields present or not, set in whatever order their maker chose), so the
+ * spread's copy went megamorphic and took 4 % of the example switch's CPU on its own. Absent optional
+ * fields stay absent (no keys holding undefined), as with the spread.
+ */
+export function emittedCopy(envelope: Envelope, scenario: string, gear: string, port: string): Envelope {
+  const copy: Envelope = { id: envelope.id, type: envelope.type, source: envelope.source, time: envelope.time, data: envelope.data, scenario, gear, port };
+  if (envelope.subject !== undefined) copy.subject = envelope.subject;
+  if (envelope.datacontenttype !== undefined) copy.datacontenttype = envelope.datacontenttype;
+  if (envelope.key !== undefined) copy.key = envelope.key;
+  if (envelope.attempt !== undefined) copy.attempt = envelope.attempt;
+  if (envelope.traceparent !== undefined) copy.traceparent = envelope.traceparent;
+  if (envelope.headers !== undefined) copy.headers = envelope.headers;
+  return copy;
+}

@@ -21,7 +21,7 @@ import { type Context, isSpanContextValid, context as otelContext, type Span, Sp
 import type { Bus, RunningConsumer } from '../bus/index.ts';
 import { isRigError } from '../errors/index.ts';
 import { ERROR_PORT, type GearContext, type GearDescriptor, type GearInstance } from '../gear/descriptor.ts';
-import { envelopeFactory } from '../gear/envelopes.ts';
+import { emittedCopy, envelopeFactory } from '../gear/envelopes.ts';
 import type { Logger } from '../log/index.ts';
 import { maskText } from '../log/index.ts';
 import type { GearRunState } from '../mixer/records.ts';
@@ -333,7 +333,7 @@ export class GearHost {
       if (scope) {
         base = `${scope.inputId}/${this.gearId}/${port}/${nextEmitIndex(scope, port)}`;
       }
-      const outgoing: Envelope = { ...envelope, port, gear: this.gearId, scenario: this.options.scenario };
+      const outgoing = emittedCopy(envelope, this.options.scenario, this.gearId, port);
       const [first] = wires as [WireEnd, ...WireEnd[]];
       const traceContext = this.traceOutgoing(outgoing, first.subject);
       if (wires.length === 1) return this.send(first, outgoing, `${base}/${first.wire}`, traceContext);
