@@ -15,9 +15,8 @@
  *   error port, and `<dedup key of the skipped publish>` in place of the message id. The producer's
  *   input is acked once the whole chain's final outputs are stored; a redelivery replays the chain.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
-import { type Context, isSpanContextValid, context as otelContext, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { type Context, createContextKey, isSpanContextValid, context as otelContext, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Bus, RunningConsumer } from '../bus/index.ts';
 import { isRigError } from '../errors/index.ts';
 import { ERROR_PORT, type GearContext, type GearDescriptor, type GearInstance } from '../gear/descriptor.ts';
@@ -29,6 +28,7 @@ import type { ScenarioGear } from '../scenario/model.ts';
 import type { FusedInput } from './fusion.ts';
 import { INSTRUMENTATION_NAME } from '../telemetry/otel.ts';
 import { type GearOutcome, type GearPortMetrics, gearPortMetrics } from '../telemetry/gear-metrics.ts';
+import { ensureContextManager } from '../telemetry/context-manager.ts';
 import { injectTraceparent, startProcessSpan, unsampledSpan } from '../telemetry/propagation.ts';
 import { ATTR, messagingAttributes } from '../telemetry/semconv.ts';
 import type { Envelope } from '../wire/envelope.ts';
@@ -82,12 +82,13 @@ interface PortLabels {
 }
 
 /**
- * The message a gear host is handling, for the dedup keys of what the gear emits meanwhile. One
- * AsyncLocalStorage for all hosts of the process, not one per host: on Node 20 every enabled
- * AsyncLocalStorage adds a propagation call to every promise created anywhere (with one per host,
- * the switch paid eight per promise; bench/switch/README.md). A fused gear runs inside its producer's
+ * The message a gear host is handling, for the dedup keys of what the gear emits meanwhile. It rides
+ * in the OpenTelemetry context (the process's one AsyncLocalStorage, pkg/telemetry/context-manager.ts),
+ * so it follows the gear's awaits like the active span does: on Node 20 an AsyncLocalStorage of its
+ * own would add its own work to every promise in the process (with one, the switch paid as much again
+ * for it as for telemetry's; bench/switch/README.md). A fused gear runs inside its producer's
  * delivery, so scopes nest: each names its host and the one it was opened in, and a host looks up its
- * own — what a storage per host gave.
+ * own.
  */
 interface DeliveryScope {
   host: GearHost;
@@ -102,11 +103,15 @@ interface DeliveryScope {
   outer: DeliveryScope | undefined;
 }
 
-const deliveries = new AsyncLocalStorage<DeliveryScope>();
+const DELIVERY = createContextKey('fluxrig delivery scope');
+
+function deliveryIn(ctx: Context): DeliveryScope | undefined {
+  return ctx.getValue(DELIVERY) as DeliveryScope | undefined;
+}
 
 /** The innermost delivery of `host` in the current async context, if any. */
 function deliveryOf(host: GearHost): DeliveryScope | undefined {
-  let scope = deliveries.getStore();
+  let scope = deliveryIn(otelContext.active());
   while (scope !== undefined && scope.host !== host) scope = scope.outer;
   return scope;
 }
@@ -170,6 +175,7 @@ export class GearHost {
 
   async start(): Promise<void> {
     const { descriptor, gear } = this.options;
+    ensureContextManager(); // delivery scopes ride in the context, with telemetry or without
     try {
       const config = descriptor.config.parse(gear.config);
       this.instance = descriptor.create(config, this.context());
@@ -251,20 +257,14 @@ export class GearHost {
     const started = performance.now();
     let outcome: GearOutcome = 'ok';
     try {
-      const scope: DeliveryScope = { host: this, inputId, firstPort: undefined, firstPortCount: 0, otherPorts: undefined, outer: deliveries.getStore() };
-      // A span without a valid context (telemetry off: the API's no-op tracer) gives its children nothing
-      // to inherit, so no context is made for it; an inherited span's context usually is the active one.
-      // (Methods and arguments rather than closures: no function made per message.)
-      let context: Context | undefined;
-      if (inherited !== undefined) {
-        const parent = arrival.parent as Context;
-        if (otelContext.active() !== parent) context = parent;
-      } else if (isSpanContextValid(span.spanContext())) {
-        context = trace.setSpan(otelContext.active(), span);
-      }
-      const routedToError = await (context === undefined
-        ? this.inScope(scope, port, envelope)
-        : otelContext.with(context, this.inScope, this, scope, port, envelope));
+      // The gear runs in its span's context (an inherited span's is the producer's) plus this delivery's
+      // scope. (A method bound once and no thisArg: no function made per message.)
+      const active = otelContext.active();
+      let base = active;
+      if (inherited !== undefined) base = arrival.parent as Context;
+      else if (isSpanContextValid(span.spanContext())) base = trace.setSpan(active, span);
+      const scope: DeliveryScope = { host: this, inputId, firstPort: undefined, firstPortCount: 0, otherPorts: undefined, outer: deliveryIn(active) };
+      const routedToError = await otelContext.with(base.setValue(DELIVERY, scope), this.handleBound, undefined, port, envelope);
       if (routedToError) outcome = 'error-port';
     } catch (error) {
       outcome = 'failed';
@@ -287,11 +287,6 @@ export class GearHost {
       this.portLabels.set(port, labels);
     }
     return labels;
-  }
-
-  /** Handles one message inside its delivery scope (for the dedup keys of what the gear emits). */
-  private inScope(scope: DeliveryScope, port: string, envelope: Envelope): Promise<boolean> {
-    return deliveries.run(scope, this.handleBound, port, envelope);
   }
 
   private readonly handleBound = (port: string, envelope: Envelope): Promise<boolean> => this.handle(port, envelope);

@@ -9,7 +9,7 @@
  * calls anywhere in the process are captured. It must never export an unmasked payload (convert.ts
  * masks every record) and never throw from instrumented code paths.
  */
-import { context, type Meter, metrics, propagation, type Tracer, trace } from '@opentelemetry/api';
+import { type Meter, metrics, propagation, type Tracer, trace } from '@opentelemetry/api';
 import { type Logger, logs } from '@opentelemetry/api-logs';
 import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
@@ -29,6 +29,7 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { telemetryDisabled } from '../log/env.ts';
 import { BatchSequencer, BusLogExporter, BusMetricExporter, BusSpanExporter, type TelemetryPublisher } from './exporters.ts';
+import { ensureContextManager } from './context-manager.ts';
 import { type GearMetricsProducer, gearMetricsProducer } from './gear-metrics.ts';
 import { ATTR, INSTRUMENTATION_NAME } from './semconv.ts';
 
@@ -132,12 +133,17 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
     // W3C trace context only: NodeSDK's default adds the baggage propagator, which nothing here uses
     // and which every inject/extract (two per message hop) would run.
     textMapPropagator: new W3CTraceContextPropagator(),
+    // The process's own context manager (context-manager.ts), registered below: one AsyncLocalStorage
+    // for telemetry and the gear hosts' delivery scopes alike. null is NodeSDK's "register none"
+    // (setupContextManager in its utils.js), which its option type leaves out.
+    contextManager: null as unknown as undefined,
     autoDetectResources: false,
     instrumentations: [],
     spanProcessors,
     logRecordProcessors: logProcessors,
     metricReaders,
   });
+  ensureContextManager();
   sdk.start();
 
   const forceFlush = async () => {
@@ -158,11 +164,11 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
       await sdk.shutdown();
       for (const producer of gearProducers) producer.close();
       // NodeSDK leaves its providers registered; unregister so a later start (tests, restarts) takes over.
+      // The context manager stays: it is the process's (context-manager.ts), gear hosts still run on it.
       trace.disable();
       metrics.disable();
       logs.disable();
       propagation.disable();
-      context.disable();
     },
   };
 }
