@@ -1,6 +1,8 @@
 // Loaded into the rig process by bench/switch/profile.ts (NODE_OPTIONS --import; --cpu-prof is refused
-// there): the first SIGUSR2 starts the CPU profiler of an in-process inspector session, the second
-// writes the profile to $FLUXRIG_BENCH_PROFILE. Not used by anything else.
+// there): the first SIGUSR2 starts the CPU profiler of an in-process inspector session (with
+// FLUXRIG_BENCH_PROFILE_KIND=heap: the sampling heap profiler, counting objects young collections have
+// already freed too, i.e. every allocation, not what is still alive), the second writes the profile
+// to $FLUXRIG_BENCH_PROFILE. Not used by anything else.
 import { renameSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 
@@ -8,15 +10,22 @@ const out = process.env.FLUXRIG_BENCH_PROFILE;
 if (out) {
   const session = new Session();
   session.connect();
+  const heap = process.env.FLUXRIG_BENCH_PROFILE_KIND === 'heap';
   let profiling = false;
+  const start = () =>
+    heap
+      ? session.post('HeapProfiler.enable', () =>
+          session.post('HeapProfiler.startSampling', { samplingInterval: 1024, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true }),
+        )
+      : session.post('Profiler.enable', () => session.post('Profiler.setSamplingInterval', { interval: 500 }, () => session.post('Profiler.start')));
   process.on('SIGUSR2', () => {
     if (!profiling) {
       profiling = true;
-      session.post('Profiler.enable', () => session.post('Profiler.setSamplingInterval', { interval: 500 }, () => session.post('Profiler.start')));
+      start();
       return;
     }
     profiling = false;
-    session.post('Profiler.stop', (error, result) => {
+    session.post(heap ? 'HeapProfiler.stopSampling' : 'Profiler.stop', (error, result) => {
       if (error) process.stderr.write(`profile not written: ${error.message}\n`);
       else {
         // Whole or not at all: the bench waits for the file to appear.

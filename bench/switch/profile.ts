@@ -4,7 +4,11 @@
  * covers the measured load only (warm-up and start-up excluded): profile-hook.mjs, loaded into the rig
  * through NODE_OPTIONS, starts and stops an in-process inspector profiler on SIGUSR2.
  *
- *   node --import tsx bench/switch/profile.ts [--count 5000] [--out /tmp/switch.cpuprofile] [--top 30]
+ *   node --import tsx bench/switch/profile.ts [--count 5000] [--out /tmp/switch.cpuprofile] [--top 30] [--concurrency 32] [--heap]
+ *
+ * `--heap` records allocations instead (sampling heap profiler, objects already collected included) and
+ * prints bytes allocated per authorisation by allocating function: what the young-generation GC has to
+ * sweep. The file is then a .heapprofile.
  *
  * Open the .cpuprofile in Chrome DevTools or speedscope for the call tree. A 0.5 ms sampling profiler
  * costs a few percent of CPU; compare profiles with each other, not with bench/switch/run.ts figures.
@@ -22,7 +26,8 @@ function arg(name: string, fallback: string): string {
   return index > 0 ? (process.argv[index + 1] ?? fallback) : fallback;
 }
 const COUNT = Number(arg('count', '5000'));
-const OUT = arg('out', join(tmpdir(), `fluxrig-switch-${Date.now()}.cpuprofile`));
+const HEAP = process.argv.includes('--heap');
+const OUT = arg('out', join(tmpdir(), `fluxrig-switch-${Date.now()}.${HEAP ? 'heapprofile' : 'cpuprofile'}`));
 const TOP = Number(arg('top', '30'));
 const HOOK = fileURLToPath(new URL('./profile-hook.mjs', import.meta.url));
 
@@ -30,6 +35,30 @@ interface CpuProfile {
   nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
   samples: number[];
   timeDeltas: number[];
+}
+
+interface HeapNode {
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  selfSize: number;
+  children: HeapNode[];
+}
+
+/** Bytes allocated per authorisation by allocating function (self), largest first. */
+function topAllocations(head: HeapNode, authorisations: number, top: number): string {
+  const self = new Map<string, number>();
+  let total = 0;
+  const visit = (node: HeapNode) => {
+    const frame = node.callFrame;
+    const where = frame.url ? ` ${frame.url.replace(/^.*\/(node_modules\/)?/, '')}:${frame.lineNumber + 1}` : '';
+    const name = `${frame.functionName || '(anonymous)'}${where}`;
+    self.set(name, (self.get(name) ?? 0) + node.selfSize);
+    total += node.selfSize;
+    for (const child of node.children) visit(child);
+  };
+  visit(head);
+  const perAuth = (bytes: number) => (bytes / authorisations).toFixed(0).padStart(6);
+  const lines = [...self].sort((a, b) => b[1] - a[1]).slice(0, top).map(([name, bytes]) => `  ${perAuth(bytes)} B  ${name}`);
+  return `allocated ${perAuth(total).trim()} B per authorisation (sampled)\n${lines.join('\n')}`;
 }
 
 /** Self time per function as a share of busy (non-idle) samples, largest first. */
@@ -50,11 +79,11 @@ function topSelfTime(profile: CpuProfile, top: number): string {
   return `busy ${(busy / 1000).toFixed(0)} ms\n${lines.join('\n')}`;
 }
 
-const load = { count: COUNT, concurrency: 128, connections: 8, timeoutMs: 30_000 };
+const load = { count: COUNT, concurrency: Number(arg('concurrency', '32')), connections: 8, timeoutMs: 30_000 };
 const { rig, acquirerPort } = await startSwitchRig({
   fuse: true,
   dataDirPrefix: 'fluxrig-bench-switch-profile-',
-  env: { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${HOOK}`, FLUXRIG_BENCH_PROFILE: OUT },
+  env: { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${HOOK}`, FLUXRIG_BENCH_PROFILE: OUT, ...(HEAP ? { FLUXRIG_BENCH_PROFILE_KIND: 'heap' } : {}) },
 });
 try {
   await runAcquirer({ ...load, port: acquirerPort, count: Math.min(1000, COUNT) }); // warm-up
@@ -67,7 +96,8 @@ try {
     await sleep(100);
   }
   process.stdout.write(`bench/switch/profile: ${report.answered}/${report.sent} answered, ${report.tps.toFixed(0)} TPS; profile ${OUT}\n`);
-  process.stdout.write(`${topSelfTime(JSON.parse(readFileSync(OUT, 'utf8')) as CpuProfile, TOP)}\n`);
+  const profile = JSON.parse(readFileSync(OUT, 'utf8'));
+  process.stdout.write(`${HEAP ? topAllocations((profile as { head: HeapNode }).head, report.answered, TOP) : topSelfTime(profile as CpuProfile, TOP)}\n`);
 } finally {
   await rig.kill('SIGTERM');
 }
