@@ -217,9 +217,12 @@ export class IsoClientGear implements GearInstance {
     }
   }
 
-  /** Sends the request (now, or once a link is ready) and resolves with how it ended. */
-  private async exchange(envelope: Envelope): Promise<Outcome> {
-    if (this.stopping) return { reason: 'stopping' };
+  /**
+   * Sends the request (now, or once a link is ready) and resolves with how it ended. Not async: an
+   * async function returning this promise would add two promises and a microtask per request.
+   */
+  private exchange(envelope: Envelope): Promise<Outcome> {
+    if (this.stopping) return Promise.resolve({ reason: 'stopping' });
     let key: string;
     let frame: Buffer;
     try {
@@ -228,10 +231,10 @@ export class IsoClientGear implements GearInstance {
       // Framed here, not at the write: a message too large for the framing is invalid, not a lost link.
       frame = encodeFrame(pack(message, this.spec), this.framing, this.header);
     } catch (error) {
-      return { reason: 'invalid-message', error };
+      return Promise.resolve({ reason: 'invalid-message', error });
     }
-    if (this.pending.has(key) || this.queue.has(key)) return { reason: 'duplicate-request' };
-    if (this.pending.size + this.queue.size >= this.config.max_pending) return { reason: 'overloaded' };
+    if (this.pending.has(key) || this.queue.has(key)) return Promise.resolve({ reason: 'duplicate-request' });
+    if (this.pending.size + this.queue.size >= this.config.max_pending) return Promise.resolve({ reason: 'overloaded' });
     return new Promise<Outcome>((done) => {
       const link = this.readyLink();
       if (!link) {

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { ERROR_PORT, type GearDescriptor, type PortSpec } from '../../pkg/gear/descriptor.ts';
 import { compileExpression, isTruthy } from '../../pkg/gear/expression.ts';
+import type { Envelope } from '../../pkg/wire/envelope.ts';
 
 const portName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, 'route names become port names: letters, digits, "_" or "-"');
 
@@ -35,17 +36,35 @@ export const descriptor: GearDescriptor<RouterConfig> = {
   pure: true,
   create(config, context) {
     const routes = config.routes.map((route, index) => ({ port: route.name, condition: compileExpression(route.when, `routes[${index}].when`) }));
+    /** Every route whose condition holds, one after the other (mode `all`, or a condition that awaits). */
+    async function routeEach(message: Envelope, from: number, first: unknown): Promise<void> {
+      let matched = false;
+      for (let index = from; index < routes.length; index++) {
+        const route = routes[index] as (typeof routes)[number];
+        const result = index === from ? first : route.condition.evaluate(message);
+        if (!isTruthy(result instanceof Promise ? await result : result)) continue;
+        matched = true;
+        await context.emit(route.port, message);
+        if (config.mode === 'first') return;
+      }
+      if (!matched) await context.emit('default', message);
+    }
     return {
-      async handle(_port, message) {
-        let matched = false;
-        for (const route of routes) {
-          const result = route.condition.evaluate(message);
-          if (!isTruthy(result instanceof Promise ? await result : result)) continue;
-          matched = true;
-          await context.emit(route.port, message);
-          if (config.mode === 'first') return;
+      // Mode `first` with conditions that answer synchronously (JSONata's synchronous subset, the usual
+      // case) hands back the one emit's promise: no async function, so no promises of its own per message.
+      handle(_port, message) {
+        try {
+          if (config.mode !== 'first') return routeEach(message, 0, routes[0]?.condition.evaluate(message));
+          for (let index = 0; index < routes.length; index++) {
+            const route = routes[index] as (typeof routes)[number];
+            const result = route.condition.evaluate(message);
+            if (result instanceof Promise) return routeEach(message, index, result);
+            if (isTruthy(result)) return context.emit(route.port, message);
+          }
+          return context.emit('default', message);
+        } catch (error) {
+          return Promise.reject(error);
         }
-        if (!matched) await context.emit('default', message);
       },
     };
   },

@@ -29,6 +29,23 @@ describe('router gear', () => {
     assert.deepEqual([h.out('visa')[0]?.id, h.out('large')[0]?.id], [sent.id, sent.id]);
   });
 
+  it('goes on past conditions that answer asynchronously, and rejects when a condition fails', async () => {
+    // `$count` is outside the synchronous JSONata subset: its condition answers with a promise.
+    const h = gearHarness(descriptor, {
+      routes: [
+        { name: 'none', when: 'kind = "never"' },
+        { name: 'many', when: '$count(items) > 2' },
+        { name: 'rest', when: 'true' },
+      ],
+    });
+    await h.send('in', { items: [1, 2, 3] });
+    await h.send('in', { items: [] });
+    assert.deepEqual([h.out('none').length, h.out('many').length, h.out('rest').length], [0, 1, 1]);
+    const failing = gearHarness(descriptor, { routes: [{ name: 'x', when: 'kind = "a"' }, { name: 'y', when: '$error("no route for you")' }] });
+    await assert.rejects(failing.send('in', { kind: 'b' }), /no route for you/);
+    assert.equal(failing.out('default').length, 0);
+  });
+
   it('reads headers through $headers', async () => {
     const h = gearHarness(descriptor, { routes: [{ name: 'web', when: '$headers.channel = "web"' }] });
     await h.send('in', {}, { headers: { channel: 'web' } });
