@@ -28,7 +28,7 @@ import type { ScenarioGear } from '../scenario/model.ts';
 import type { FusedInput } from './fusion.ts';
 import { INSTRUMENTATION_NAME } from '../telemetry/otel.ts';
 import { type GearOutcome, type GearPortMetrics, gearPortMetrics } from '../telemetry/gear-metrics.ts';
-import { ensureContextManager } from '../telemetry/context-manager.ts';
+import { contextWith, ensureContextManager } from '../telemetry/context-manager.ts';
 import { injectTraceparent, startProcessSpan, unsampledSpan } from '../telemetry/propagation.ts';
 import { ATTR, messagingAttributes } from '../telemetry/semconv.ts';
 import type { Envelope } from '../wire/envelope.ts';
@@ -264,7 +264,7 @@ export class GearHost {
       if (inherited !== undefined) base = arrival.parent as Context;
       else if (isSpanContextValid(span.spanContext())) base = trace.setSpan(active, span);
       const scope: DeliveryScope = { host: this, inputId, firstPort: undefined, firstPortCount: 0, otherPorts: undefined, outer: deliveryIn(active) };
-      const gearContext = base.setValue(DELIVERY, scope);
+      const gearContext = contextWith(base, DELIVERY, scope);
       try {
         await otelContext.with(gearContext, this.callGear, undefined, port, envelope);
       } catch (error) {
