@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { describe, test } from 'node:test';
 import { context, SpanStatusCode, trace } from '@opentelemetry/api';
 import { SeverityNumber } from '@opentelemetry/api-logs';
+import { suppressTracing } from '@opentelemetry/core';
 import type { TelemetryPublisher } from './exporters.ts';
 import { startTelemetry, traceSampler } from './otel.ts';
 import { contextFromEnvelope, injectTraceparent, startProcessSpan, unsampledSpan } from './propagation.ts';
@@ -94,6 +95,36 @@ describe('startTelemetry with a bus publisher', () => {
       publisher.batches.map((b) => [b.producer, b.seq]),
       publisher.batches.map((_, i) => ['test-producer', i + 1]),
     );
+  });
+});
+
+describe('injectTraceparent', () => {
+  test('writes the span context of the context given, once per span context, nothing without a span or when suppressed', async () => {
+    const telemetry = startTelemetry({ serviceName: 'rig-rack', role: 'rack', publisher: new CollectingPublisher(), env: {} });
+    try {
+      const envelope = () => ({ id: '1', type: 't', source: 's', time: new Date().toISOString(), data: null }) as Parameters<typeof injectTraceparent>[0];
+      const first = telemetry.tracer.startSpan('first');
+      const second = telemetry.tracer.startSpan('second');
+      const inFirst = trace.setSpan(context.active(), first);
+      const [a, b, c] = [envelope(), envelope(), envelope()];
+      injectTraceparent(a, inFirst);
+      injectTraceparent(b, inFirst);
+      injectTraceparent(c, trace.setSpan(context.active(), second));
+      const { traceId, spanId } = first.spanContext();
+      assert.equal(a.traceparent, `00-${traceId}-${spanId}-01`);
+      assert.equal(b.traceparent, a.traceparent, 'the same span writes the same traceparent again');
+      assert.equal(c.traceparent, `00-${second.spanContext().traceId}-${second.spanContext().spanId}-01`);
+      const none = envelope();
+      injectTraceparent(none, context.active());
+      assert.equal(none.traceparent, undefined, 'no span, no traceparent');
+      const suppressed = envelope();
+      injectTraceparent(suppressed, suppressTracing(inFirst));
+      assert.equal(suppressed.traceparent, undefined, 'suppressed tracing propagates nothing');
+      first.end();
+      second.end();
+    } finally {
+      await telemetry.shutdown();
+    }
   });
 });
 

@@ -4,7 +4,8 @@
  * one ISO 8583 authorisation one trace across racks and durable flows. Uses the globally registered
  * propagator (W3C trace context, set by startTelemetry); with telemetry disabled these are no-ops.
  */
-import { type Context, context, isSpanContextValid, propagation, type Span, SpanKind, TraceFlags, type Tracer, trace } from '@opentelemetry/api';
+import { type Context, context, isSpanContextValid, propagation, type Span, type SpanContext, SpanKind, TraceFlags, type Tracer, trace } from '@opentelemetry/api';
+import { isTracingSuppressed } from '@opentelemetry/core';
 import type { Envelope } from '../wire/envelope.ts';
 import { type MessagingSpanInfo, messagingAttributes } from './semconv.ts';
 
@@ -26,11 +27,26 @@ export function unsampledSpan(ctx: Context): Span | undefined {
   return isSpanContextValid(spanContext) && (spanContext.traceFlags & TraceFlags.SAMPLED) === 0 ? span : undefined;
 }
 
+/**
+ * The `traceparent` each span context was written as. A traceparent is a function of the span context
+ * alone, and a span writes it on every message it emits: in an unsampled trace a fused authorisation
+ * goes on in one span from the listener's reply back to it, four messages (see unsampledSpan).
+ */
+const traceparents = new WeakMap<SpanContext, string>();
+
 /** Set `envelope.traceparent` from `ctx` (default: the active context). Leaves it alone without a span. */
 export function injectTraceparent(envelope: Envelope, ctx: Context = context.active()): void {
-  const carrier: TraceCarrier = {};
-  propagation.inject(ctx, carrier);
-  if (carrier.traceparent) envelope.traceparent = carrier.traceparent;
+  const spanContext = trace.getSpanContext(ctx);
+  if (spanContext === undefined || isTracingSuppressed(ctx)) return;
+  let traceparent = traceparents.get(spanContext);
+  if (traceparent === undefined) {
+    const carrier: TraceCarrier = {};
+    propagation.inject(ctx, carrier);
+    if (!carrier.traceparent) return;
+    traceparent = carrier.traceparent;
+    traceparents.set(spanContext, traceparent);
+  }
+  envelope.traceparent = traceparent;
 }
 
 /** The context an envelope was produced in (the active context when it carries none). */
