@@ -300,6 +300,11 @@ export function compileField(doc: FieldDoc, ctx: FieldContext): FieldCodec {
     if (prefixer !== undefined) prefixer.encode(countsBytes ? wire : units, w.buf, start);
   };
 
+  if (sub === undefined && doc.type === 'b' && (encoding === 'binary' || encoding === 'hex')) {
+    // Plain bytes (DE 52, DE 64, an opaque DE 55): the walk generator writes their ordinary case inline.
+    const inline = { kind: 'binary-bytes', hex: encoding === 'hex', maxUnits, minUnits, prefixer, countsBytes } as const;
+    return { label, description, path, field, depth, decode, encode: encodePlain, inline };
+  }
   return { label, description, path, field, depth, decode, encode: sub === undefined ? encodePlain : encodeComposite };
 }
 

@@ -29,7 +29,7 @@ export interface FieldCodec {
 }
 
 /** A field shape whose ordinary case the walk generator writes out inline. */
-export type InlineShape = AsciiTextInline | BcdDigitsInline;
+export type InlineShape = AsciiTextInline | BcdDigitsInline | BinaryBytesInline;
 
 /** Text (not x+n) written in ASCII, fixed or prefixed by units, no subfields (ascii-field.ts). */
 export interface AsciiTextInline {
@@ -52,6 +52,22 @@ export interface BcdDigitsInline {
   readonly prefixer: Prefixer | undefined;
   readonly padLeft: boolean;
   readonly padNibble: number;
+}
+
+/**
+ * b (bytes) written raw or as upper-case hex digits, fixed or prefixed, no subfields (field.ts's generic
+ * codec): DE 52, DE 64, an opaque DE 55. Values are Uint8Array; the generic codec also packs hex strings.
+ */
+export interface BinaryBytesInline {
+  readonly kind: 'binary-bytes';
+  /** Two hex digits on the wire per byte (else the bytes themselves). */
+  readonly hex: boolean;
+  /** In bytes of the value. */
+  readonly maxUnits: number;
+  readonly minUnits: number;
+  readonly prefixer: Prefixer | undefined;
+  /** The prefix counts wire bytes (hex digits) instead of value bytes (spec `prefixCounts: bytes`). */
+  readonly countsBytes: boolean;
 }
 
 /** Decodes/encodes the inside of a field (positional subfields, a nested bitmap, TLV items). */

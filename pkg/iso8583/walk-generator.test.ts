@@ -4,7 +4,8 @@
  * place and reason), and unpack what unpackDetailed gives (it walks the field codecs), on the bytes packed
  * and on mutations of them. Seeded, so a disagreement reproduces. Covers every shipped spec, the composite
  * test spec and two generated specs using all three bitmaps (ASCII/hex and BCD/binary), so one generated
- * function per bitmap word and every inline shape (fixed, odd BCD, L..LLL prefixes) are exercised.
+ * function per bitmap word and every inline shape (text, BCD digits, bytes; fixed, odd BCD, L..LLL
+ * prefixes) are exercised.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -112,7 +113,7 @@ function mutated(bytes: Uint8Array, rnd: Rnd): Uint8Array {
   }
 }
 
-/** A spec using all three bitmaps, one field shape per data element number (n % 7). */
+/** A spec using all three bitmaps, one field shape per data element number (n % the number of shapes). */
 function tertiarySpec(bcd: boolean): IsoSpec {
   const fields: Record<string, FieldDoc> = {};
   const text = bcd ? ({ encoding: 'ascii' } as const) : {};
@@ -126,8 +127,12 @@ function tertiarySpec(bcd: boolean): IsoSpec {
       { type: 'n', length: 19, prefix: 'LL' },
       { type: 'z', length: 37, prefix: 'LL', ...(bcd ? { padding: { side: 'right' as const, char: 'F' } } : {}) },
       { type: 'n', length: 3, prefix: bcd ? 'fixed' : 'LLL' },
+      // Prefixed bytes: hex with the prefix counting digits / raw with a binary prefix; then hex counting
+      // bytes / raw with a BCD prefix, longer than the generated walk's copy loop (32 bytes).
+      { type: 'b', length: 12, prefix: 'LLL', ...(bcd ? { prefixEncoding: 'binary' as const } : { encoding: 'hex' as const, prefixCounts: 'bytes' as const }) },
+      { type: 'b', length: 40, prefix: 'LL', ...(bcd ? {} : { encoding: 'hex' as const }) },
     ];
-    fields[String(n)] = { description: `field ${n} */ }); throw 1; //`, ...shapes[n % 7]! };
+    fields[String(n)] = { description: `field ${n} */ }); throw 1; //`, ...shapes[n % shapes.length]! };
   }
   const document: SpecDocument = {
     name: bcd ? 'tertiary-bcd' : 'tertiary-ascii',

@@ -1,8 +1,8 @@
 /**
  * The message walk, generated per spec at load time. For every data element the spec defines, in number
  * order, the generated functions test its bitmap bit (unpack) or whether its key holds a value (pack, which
- * learns the bitmap while writing the fields) and handle the field right there: for the common
- * shapes (ASCII text, BCD digits; see InlineShape in plan.ts) the ordinary case is written out with the
+ * learns the bitmap while writing the fields) and handle the field right there: for the common shapes
+ * (ASCII text, BCD digits, bytes; see InlineShape in plan.ts) the ordinary case is written out with the
  * field's length, prefix and character table as constants, fixed short fields unrolled; every other shape,
  * and any field whose ordinary case does not apply (a bad character, a bad or out-of-range length, a value
  * that needs padding, the wrong JS type, input that runs out), goes to the field's own compiled codec,
@@ -17,10 +17,12 @@
  * text (labels and tables are passed in as values), so no spec can inject code.
  */
 import { decodeBcdDigits } from './encoding/bcd.ts';
+import { decodeHexInto, encodeHexFrom } from './encoding/binary.ts';
+import { allocBytes, copyBytes } from './encoding/bytes.ts';
 import { readLatin1 } from './encoding/latin1.ts';
 import { IsoErrorCode, isoError } from './errors.ts';
 import { ensure } from './io.ts';
-import type { AsciiTextInline, BcdDigitsInline, FieldCodec, GeneratedWalk } from './plan.ts';
+import type { AsciiTextInline, BcdDigitsInline, BinaryBytesInline, FieldCodec, GeneratedWalk } from './plan.ts';
 import type { Prefixer } from './prefix/index.ts';
 
 /** Fixed fields up to this many characters are checked and read with unrolled code. */
@@ -76,6 +78,10 @@ export function generateWalk(fields: readonly (FieldCodec | undefined)[], tertia
   const src = new Source();
   src.constant('readLatin1', readLatin1);
   src.constant('decodeBcdDigits', decodeBcdDigits);
+  src.constant('decodeHexInto', decodeHexInto);
+  src.constant('encodeHexFrom', encodeHexFrom);
+  src.constant('allocBytes', allocBytes);
+  src.constant('copyBytes', copyBytes);
   src.constant('ensure', ensure);
   src.constant('ASCII_DIGIT', ASCII_DIGIT);
   src.constant('EBCDIC_DIGIT', EBCDIC_DIGIT);
@@ -94,7 +100,7 @@ export function generateWalk(fields: readonly (FieldCodec | undefined)[], tertia
     const codec = fields[n]!;
     src.constant(`C${n}`, codec);
     src.constant(`L${n}`, codec.label);
-    if (codec.inline !== undefined) src.constant(`T${n}`, codec.inline.allowed);
+    if (codec.inline !== undefined && codec.inline.kind !== 'binary-bytes') src.constant(`T${n}`, codec.inline.allowed);
   }
 
   // One function per bitmap word (up to 32 data elements), so no generated function grows past what the
@@ -102,7 +108,7 @@ export function generateWalk(fields: readonly (FieldCodec | undefined)[], tertia
   const words = wordsOf(defined);
   for (const [k, inWord] of words) {
     src.line(`function unpackWord${k}(b, p, end, w, fields, r) {`);
-    src.line('  let s = 0, e = 0, l = 0, x = 0, g = 0, ok = 0, i = 0;');
+    src.line('  let s = 0, e = 0, l = 0, x = 0, g = 0, ok = 0, i = 0, v;');
     for (const n of inWord) {
       src.line(`  if ((w & ${bitOf(n).mask}) !== 0) { // DE ${n}`);
       emitDecode(src, n, fields[n]!);
@@ -171,6 +177,7 @@ function emitDecode(src: Source, n: number, codec: FieldCodec): void {
   const shape = codec.inline;
   if (shape?.kind === 'ascii-text') emitAsciiDecode(src, n, shape);
   else if (shape?.kind === 'bcd-digits') emitBcdDecode(src, n, shape);
+  else if (shape?.kind === 'binary-bytes') emitBinaryDecode(src, n, shape);
   else src.line(`      ${decodeFallback(n)}`);
 }
 
@@ -269,6 +276,34 @@ function emitBcdDecode(src: Source, n: number, shape: BcdDigitsInline): void {
   src.line(`      else { ${decodeFallback(n)} }`);
 }
 
+/**
+ * Bytes, raw or as hex digits: length and room checked here, the value a private copy (copyBytes) or the
+ * hex decoded into a new array (allocBytes + decodeHexInto), exactly as the field codec makes it; a bad
+ * hex digit sends the field to the codec, which names it.
+ */
+function emitBinaryDecode(src: Source, n: number, shape: BinaryBytesInline): void {
+  const { hex, prefixer, maxUnits, minUnits, countsBytes } = shape;
+  const k = prefixer?.bytes ?? 0;
+  const wire = hex ? '2 * l' : 'l';
+  src.line(`      s = p + ${k}; e = -1;`);
+  if (prefixer === undefined) {
+    src.line(`      l = ${maxUnits}; if (s + ${hex ? 2 * maxUnits : maxUnits} <= end) e = s + ${hex ? 2 * maxUnits : maxUnits};`);
+  } else {
+    const read = prefixRead(prefixer);
+    // A prefix counting hex digits must be even (255 in g fails the digit check); l becomes the byte count.
+    const toBytes = hex && countsBytes ? ' if ((l & 1) !== 0) g = 255; l = l >> 1;' : '';
+    src.line(`      if (s <= end) { ${read.code}${toBytes}`);
+    src.line(`        if (g < ${read.limit} && l <= ${maxUnits} && l >= ${minUnits} && s + ${wire} <= end) e = s + ${wire}; }`);
+  }
+  if (hex) {
+    src.line(`      ok = 0; if (e >= 0) { v = allocBytes(l); if (decodeHexInto(b, s, l, v) < 0) ok = 1; }`);
+    src.line(`      if (ok !== 0) { fields[${n}] = v; p = e; }`);
+  } else {
+    src.line(`      if (e >= 0) { fields[${n}] = copyBytes(b, s, e); p = e; }`);
+  }
+  src.line(`      else { ${decodeFallback(n)} }`);
+}
+
 /* -------------------------------------------------------------------------------------------------- pack */
 
 const encodeFallback = (n: number) => `wr.pos = p; C${n}.encode(v, wr); out = wr.buf; p = wr.pos;`;
@@ -278,6 +313,7 @@ function emitEncode(src: Source, n: number, codec: FieldCodec): void {
   const shape = codec.inline;
   if (shape?.kind === 'ascii-text') emitAsciiEncode(src, n, shape);
   else if (shape?.kind === 'bcd-digits') emitBcdEncode(src, n, shape);
+  else if (shape?.kind === 'binary-bytes') emitBinaryEncode(src, n, shape);
   else src.line(`      ${encodeFallback(n)}`);
 }
 
@@ -356,5 +392,23 @@ function emitBcdEncode(src: Source, n: number, shape: BcdDigitsInline): void {
   src.line('        for (; i + 1 < l; i += 2) { x = v.charCodeAt(i) - 48; t = v.charCodeAt(i + 1) - 48; g |= x | (9 - x) | t | (9 - t); out[q++] = (x << 4) | t; }');
   if (!padLeft) src.line(`        if (i < l) { x = v.charCodeAt(i) - 48; g |= x | (9 - x); out[q++] = (x << 4) | ${padNibble}; }`);
   src.line(`        if (g >= 0) p = q; else { ${encodeFallback(n)} }`);
+  src.line(`      } else { ${encodeFallback(n)} }`);
+}
+
+/**
+ * Bytes given as a Uint8Array of an allowed length: prefix, then the bytes or their hex digits, as the field
+ * codec writes them. Anything else (a hex string, which the codec also takes; a wrong type or length) goes
+ * to the codec.
+ */
+function emitBinaryEncode(src: Source, n: number, shape: BinaryBytesInline): void {
+  const { hex, prefixer, maxUnits, minUnits, countsBytes } = shape;
+  const k = prefixer?.bytes ?? 0;
+  src.line(`      if (v instanceof Uint8Array && ${lengthFits(prefixer, maxUnits, minUnits)}) {`);
+  // y: wire bytes of the value (prefixWrite uses x and t).
+  src.line(`        l = v.length; y = ${hex ? '2 * l' : 'l'}; if (p + ${k} + y > out.length) { wr.pos = p; ensure(wr, ${k} + y); out = wr.buf; }`);
+  if (prefixer !== undefined) src.line(`        x = ${countsBytes ? 'y' : 'l'}; ${prefixWrite(prefixer)}`);
+  if (hex) src.line(`        wr.pos = p + ${k}; encodeHexFrom(v, l, wr); p = wr.pos;`);
+  // TypedArray.prototype.set costs a fixed call; short values (DE 52, DE 64: 8 bytes) copy faster in a loop.
+  else src.line(`        s = p + ${k}; if (l > 32) out.set(v, s); else for (i = 0; i < l; i++) out[s + i] = v[i]; p = s + l;`);
   src.line(`      } else { ${encodeFallback(n)} }`);
 }
