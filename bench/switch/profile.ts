@@ -4,7 +4,7 @@
  * covers the measured load only (warm-up and start-up excluded): profile-hook.mjs, loaded into the rig
  * through NODE_OPTIONS, starts and stops an in-process inspector profiler on SIGUSR2.
  *
- *   node --import tsx bench/switch/profile.ts [--count 5000] [--out /tmp/switch.cpuprofile] [--top 30] [--concurrency 32] [--heap]
+ *   node --import tsx bench/switch/profile.ts [--count 5000] [--out /tmp/switch.cpuprofile] [--top 30] [--concurrency 32] [--warmup 3000] [--heap]
  *
  * `--heap` records allocations instead (sampling heap profiler, objects already collected included) and
  * prints bytes allocated per authorisation by allocating function: what the young-generation GC has to
@@ -86,7 +86,7 @@ const { rig, acquirerPort } = await startSwitchRig({
   env: { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${HOOK}`, FLUXRIG_BENCH_PROFILE: OUT, ...(HEAP ? { FLUXRIG_BENCH_PROFILE_KIND: 'heap' } : {}) },
 });
 try {
-  await runAcquirer({ ...load, port: acquirerPort, count: Math.min(1000, COUNT) }); // warm-up
+  await runAcquirer({ ...load, port: acquirerPort, count: Number(arg('warmup', '3000')) }); // warm-up (see run.ts)
   rig.child.kill('SIGUSR2');
   await sleep(200);
   const report = await runAcquirer({ ...load, port: acquirerPort });
