@@ -285,17 +285,21 @@ function objectConstructor(pairs: AstNode[][]): Evaluator | undefined {
   };
 }
 
-/** Functions by name: how many arguments (none may be left for the context) and what they do. */
-const FUNCTIONS: Record<string, { arity: number; apply: (args: unknown[]) => unknown }> = {
-  number: { arity: 1, apply: ([value]) => toNumber(value) },
-  string: { arity: 1, apply: ([value]) => (value === undefined ? undefined : toText(value)) },
-  substring: { arity: -1, apply: ([text, start, length]) => substring(text, start, length) },
-  lowercase: { arity: 1, apply: ([text]) => (text === undefined ? undefined : requireString(text).toLowerCase()) },
-  uppercase: { arity: 1, apply: ([text]) => (text === undefined ? undefined : requireString(text).toUpperCase()) },
-  length: { arity: 1, apply: ([text]) => (text === undefined ? undefined : codePoints(requireString(text))) },
-  exists: { arity: 1, apply: ([value]) => value !== undefined },
-  boolean: { arity: 1, apply: ([value]) => (value === undefined ? undefined : boolize(value)) },
-  not: { arity: 1, apply: ([value]) => (value === undefined ? undefined : !boolize(value)) },
+/**
+ * Functions by name: how many arguments (none may be left for the context) and what they do. Arguments
+ * are passed positionally (absent ones undefined), not as an array: no array made per call.
+ */
+type Apply = (first: unknown, second: unknown, third: unknown) => unknown;
+const FUNCTIONS: Record<string, { arity: number; apply: Apply }> = {
+  number: { arity: 1, apply: (value) => toNumber(value) },
+  string: { arity: 1, apply: (value) => (value === undefined ? undefined : toText(value)) },
+  substring: { arity: -1, apply: (text, start, length) => substring(text, start, length) },
+  lowercase: { arity: 1, apply: (text) => (text === undefined ? undefined : requireString(text).toLowerCase()) },
+  uppercase: { arity: 1, apply: (text) => (text === undefined ? undefined : requireString(text).toUpperCase()) },
+  length: { arity: 1, apply: (text) => (text === undefined ? undefined : codePoints(requireString(text))) },
+  exists: { arity: 1, apply: (value) => value !== undefined },
+  boolean: { arity: 1, apply: (value) => (value === undefined ? undefined : boolize(value)) },
+  not: { arity: 1, apply: (value) => (value === undefined ? undefined : !boolize(value)) },
 };
 
 function call(node: AstNode): Evaluator | undefined {
@@ -315,11 +319,11 @@ function call(node: AstNode): Evaluator | undefined {
     compiled.push(evaluator);
   }
   const apply = fn.apply;
-  if (compiled.length === 1) {
-    const only = compiled[0] as Evaluator;
-    return (input, envelope) => apply([only(input, envelope)]);
-  }
-  return (input, envelope) => apply(compiled.map((arg) => arg(input, envelope)));
+  const [first, second, third] = compiled as [Evaluator, Evaluator | undefined, Evaluator | undefined];
+  // Arguments evaluated left to right, as jsonata does.
+  if (second === undefined) return (input, envelope) => apply(first(input, envelope), undefined, undefined);
+  if (third === undefined) return (input, envelope) => apply(first(input, envelope), second(input, envelope), undefined);
+  return (input, envelope) => apply(first(input, envelope), second(input, envelope), third(input, envelope));
 }
 
 /** `$merge([a, b, …])` or `$merge(a)`: properties of plain objects, later ones win. */
