@@ -49,6 +49,9 @@ export const issuerConfigSchema = z.strictObject({
 });
 export type IssuerConfig = z.infer<typeof issuerConfigSchema>;
 
+/** DE 39 for a request a rule's condition cannot be evaluated on. */
+const FORMAT_ERROR = '30';
+
 /** Fields an issuer echoes so the acquirer can match and account the response. */
 const ECHOED_FIELDS = [2, 3, 4, 7, 11, 12, 13, 32, 37, 41, 42, 49] as const;
 
@@ -101,7 +104,12 @@ export async function startIssuer(input: Partial<IssuerConfig> = {}, hooks: Issu
   const sockets = new Set<Socket>();
   let approvalCounter = 0;
 
-  const answer = async (request: IsoMessage): Promise<{ response?: IsoMessage; delayMs: number }> => {
+  type Answer = { response?: IsoMessage; delayMs: number };
+  /**
+   * The answer to `request`, synchronously while the rules' conditions answer synchronously (the
+   * default rules do: JSONata's plain subset), else a promise; see applyRules.
+   */
+  const answer = (request: IsoMessage): Answer | Promise<Answer> => {
     const fields: IsoMessage['fields'] = {};
     for (const field of ECHOED_FIELDS) if (request.fields[field] !== undefined) fields[field] = request.fields[field];
     const mti = responseMti(request.mti);
@@ -113,21 +121,42 @@ export async function startIssuer(input: Partial<IssuerConfig> = {}, hooks: Issu
       return { response: { mti, fields }, delayMs: 0 };
     }
     stats.requests++;
-    for (const rule of rules) {
+    return applyRules(request, mti, fields, 0);
+  };
+  /** Rules from `from` on; the first condition that answers with a promise carries on asynchronously. */
+  const applyRules = (request: IsoMessage, mti: string, fields: IsoMessage['fields'], from: number): Answer | Promise<Answer> => {
+    for (let index = from; index < rules.length; index++) {
+      const rule = rules[index] as (typeof rules)[number];
       const result = rule.condition.evaluate({ data: request });
-      if (!(result instanceof Promise ? await result : result)) continue;
-      // Counted after the (asynchronous) condition, so requests evaluated side by side never overrun it.
-      if (rule.times !== undefined && rule.matched >= rule.times) continue;
-      rule.matched++;
-      if (!rule.respond) {
-        stats.silent++;
-        return { delayMs: 0 };
+      if (result instanceof Promise) {
+        return result.then(
+          (value) => (value ? ruleMatched(rule, mti, fields) : undefined) ?? applyRules(request, mti, fields, index + 1),
+          // A condition that fails on this request (e.g. $number of a non-numeric amount): what a real
+          // issuer answers to a message it cannot process, a format error, and the simulator goes on.
+          () => {
+            decide(fields, FORMAT_ERROR);
+            return { response: { mti, fields }, delayMs: 0 };
+          },
+        );
       }
-      decide(fields, rule.code);
-      return { response: { mti, fields }, delayMs: rule.delay_ms };
+      if (!result) continue;
+      const matched = ruleMatched(rule, mti, fields);
+      if (matched) return matched;
     }
     decide(fields, config.default_code);
     return { response: { mti, fields }, delayMs: 0 };
+  };
+  /** The answer of a rule whose condition held, or undefined when it already answered `times` requests. */
+  const ruleMatched = (rule: (typeof rules)[number], mti: string, fields: IsoMessage['fields']): Answer | undefined => {
+    // Counted after the (possibly asynchronous) condition, so requests evaluated side by side never overrun it.
+    if (rule.times !== undefined && rule.matched >= rule.times) return undefined;
+    rule.matched++;
+    if (!rule.respond) {
+      stats.silent++;
+      return { delayMs: 0 };
+    }
+    decide(fields, rule.code);
+    return { response: { mti, fields }, delayMs: rule.delay_ms };
   };
   const decide = (fields: IsoMessage['fields'], code: string) => {
     fields[39] = code;
@@ -146,6 +175,16 @@ export async function startIssuer(input: Partial<IssuerConfig> = {}, hooks: Issu
     const writer = new FrameWriter(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => socket.destroy());
+    const respond = (request: IsoMessage, header: Uint8Array, { response, delayMs }: Answer) => {
+      if (request.mti[1] !== '8') hooks.onExchange?.({ request, ...(response === undefined ? {} : { response }), delayMs });
+      if (!response) return;
+      // An answer for a connection that closed in the meantime is dropped, as a real issuer's would be.
+      const write = () => {
+        if (!socket.destroyed) writer.queue(encodeFrame(pack(response, spec), framing, header.length ? Buffer.from(header) : undefined));
+      };
+      if (delayMs > 0) setTimeout(write, delayMs).unref();
+      else write();
+    };
     socket.on('data', (chunk) => {
       let frames: ReturnType<FrameDecoder['push']>;
       try {
@@ -167,16 +206,9 @@ export async function startIssuer(input: Partial<IssuerConfig> = {}, hooks: Issu
           stats.malformed++;
           continue; // a response (or an MTI with no answer) sent to the issuer: nothing to answer
         }
-        void answer(request).then(({ response, delayMs }) => {
-          if (request.mti[1] !== '8') hooks.onExchange?.({ request, ...(response === undefined ? {} : { response }), delayMs });
-          if (!response) return;
-          // An answer for a connection that closed in the meantime is dropped, as a real issuer's would be.
-          const write = () => {
-            if (!socket.destroyed) writer.queue(encodeFrame(pack(response, spec), framing, frame.header.length ? Buffer.from(frame.header) : undefined));
-          };
-          if (delayMs > 0) setTimeout(write, delayMs).unref();
-          else write();
-        });
+        const answered = answer(request);
+        if (answered instanceof Promise) void answered.then((outcome) => respond(request, frame.header, outcome));
+        else respond(request, frame.header, answered);
       }
     });
   });

@@ -63,6 +63,25 @@ describe('issuer and acquirer simulators over real TCP', () => {
     assert.equal(report.timedOut, 1);
   });
 
+  it('applies rules whose conditions answer asynchronously, and answers 30 when a condition fails on a request', async () => {
+    const issuer = await startIssuer({
+      rules: [
+        // `$count` is outside JSONata's synchronous subset: this condition answers with a promise.
+        { when: '$count([fields."11"]) = 1 and fields."11" = "000002"', code: '05', delay_ms: 0, respond: true },
+        // `$number` of a non-numeric DE 48 is a JSONata error: the condition fails for that request only.
+        { when: '$number(fields."48") > 5', code: '51', delay_ms: 0, respond: true },
+      ],
+    });
+    after(() => issuer.close());
+    const link = await openLink(issuer.port);
+    after(() => link.close());
+    const request = (stan: string, de48: string): IsoMessage => ({ mti: '0200', fields: { 2: '4111111111111111', 3: '000000', 4: '000000001000', 11: stan, 41: 'TERM0001', 48: de48 } });
+    link.sendAll([request('000001', '9'), request('000002', '1'), request('000003', 'X'), request('000004', '1')]);
+    await until(() => link.answers.length === 4, 'four answers');
+    const codes = Object.fromEntries(link.answers.map((answer) => [answer.fields[11], answer.fields[39]]));
+    assert.deepEqual(codes, { '000001': '51', '000002': '05', '000003': '30', '000004': '00' });
+  });
+
   it('answers 0100 authorisation requests with 0110', async () => {
     const issuer = await startIssuer();
     after(() => issuer.close());
