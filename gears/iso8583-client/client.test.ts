@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import type { Socket } from 'node:net';
-import { encodeFrame, resolveFraming } from '../../pkg/iso8583/framing.ts';
-import { builtinSpec, type IsoMessage, pack } from '../../pkg/iso8583/index.ts';
+import { encodeFrame, FrameDecoder, resolveFraming } from '../../pkg/iso8583/framing.ts';
+import { builtinSpec, type IsoMessage, pack, unpack } from '../../pkg/iso8583/index.ts';
 import { approve, approveRequests, eventually, type IssuerHandler, purchase, TestHost, TestIssuer } from '../../test/iso8583/support.ts';
 import { descriptor, type IsoClientGear } from './index.ts';
 import { ISO_HEADERS } from '../iso8583-parse/common.ts';
@@ -235,6 +235,28 @@ describe('iso8583-client gear', () => {
     for (let stan = 1; stan <= 6; stan++) await client.handle('in', context.envelope(purchase(stan)));
     await eventually(() => host.out('client.out').length === 6, 'six responses');
     assert.equal(issuer.sockets.size, 3);
+  });
+
+  it('sends the requests of one turn on one connection and the next turn on the next', async () => {
+    const issuer = await startIssuer();
+    const { host, client, context } = await startClient(issuer.port, { connections: 2 });
+    await eventually(() => client.stats().ready === 2 && issuer.sockets.size === 2, 'two connections');
+    // Which connection each request arrived on, by its STAN.
+    const arrivedOn = new Map<string, number>();
+    [...issuer.sockets].forEach((socket, index) => {
+      const decoder = new FrameDecoder(resolved);
+      socket.on('data', (chunk: Buffer) => {
+        for (const frame of decoder.push(chunk)) arrivedOn.set(String(unpack(frame.message, spec).fields[11]), index);
+      });
+    });
+    await Promise.all([1, 2, 3].map((n) => client.handle('in', context.envelope(purchase(n)))));
+    await Promise.all([4, 5, 6].map((n) => client.handle('in', context.envelope(purchase(n)))));
+    assert.equal(host.out('client.out').length, 6);
+    const first = new Set(['000001', '000002', '000003'].map((stan) => arrivedOn.get(stan)));
+    const second = new Set(['000004', '000005', '000006'].map((stan) => arrivedOn.get(stan)));
+    assert.equal(first.size, 1, 'one turn, one connection');
+    assert.equal(second.size, 1, 'one turn, one connection');
+    assert.notDeepEqual([...first], [...second], 'the next turn takes the other connection');
   });
 
   it('refuses a request whose key is already in flight (duplicate-request)', async () => {

@@ -280,7 +280,16 @@ export class IsoClientGear implements GearInstance {
 
   /* ---------------------------------------------------------------------------------------------------- */
 
+  /**
+   * The connection for the next request. Requests of one event-loop turn share a connection, the one
+   * whose writer is still gathering this turn's frames: they leave in one write and the issuer can
+   * answer them in one. The next turn goes on to the next ready connection (round robin), so every
+   * connection carries traffic. (Per request, the example switch made two write and two read system
+   * calls per authorisation where one of each does.)
+   */
   private readyLink(): Link | undefined {
+    const current = this.links[(this.roundRobin + this.links.length - 1) % this.links.length];
+    if (current?.state === 'ready' && current.writer?.gathering) return current;
     const count = this.links.length;
     for (let i = 0; i < count; i++) {
       const link = this.links[(this.roundRobin + i) % count] as Link;

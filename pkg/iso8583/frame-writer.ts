@@ -69,6 +69,11 @@ export class FrameWriter {
     return batch;
   }
 
+  /** Whether frames are gathered for this turn's write (a frame queued now joins them). */
+  get gathering(): boolean {
+    return this.batch !== undefined;
+  }
+
   /** Write what is queued now (before ending the connection, which must not cut off queued frames). */
   flush(): void {
     const batch = this.batch;
