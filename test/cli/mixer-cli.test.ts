@@ -8,25 +8,24 @@ import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { RigError } from '../../pkg/errors/index.ts';
 import { MIXER_TOKEN_FILE, MixerClient } from '../../pkg/mixer/client.ts';
 import { TOKEN_FILE } from '../../pkg/node/token.ts';
 import { eventually, startControlPlane, type TestControlPlane } from '../support/fluxrig-node.ts';
+import { rigCommand } from '../support/rig-process.ts';
 
-const RIG = fileURLToPath(new URL('../../bin/rig.mjs', import.meta.url));
 
 let cp: TestControlPlane;
 let dir: string;
 let scenarioFile: string;
 let outFile: string;
 
-/** Runs `node bin/rig.mjs …` in the temp dir with only the env given (never the caller's FLUXRIG_*). */
+/** Runs `rig …` (rigCommand) in the temp dir with only the env given (never the caller's FLUXRIG_*). */
 function rig(args: string[], env: Record<string, string> = {}) {
   const base = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? dir, FLUXRIG_MIXER_URL: cp.mixer.url };
   return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(process.execPath, [RIG, ...args], { cwd: dir, env: { ...base, ...env } }, (error, stdout, stderr) => {
+    execFile(...rigCommand([...args]), { cwd: dir, env: { ...base, ...env } }, (error, stdout, stderr) => {
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
     });
   });

@@ -15,7 +15,6 @@ import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { gearCatalogue } from '../../gears/catalogue.ts';
 import { type Bus, openBus } from '../../pkg/bus/index.ts';
@@ -27,8 +26,8 @@ import type { Envelope } from '../../pkg/wire/envelope.ts';
 import { dataSubject } from '../../pkg/wire/subjects.ts';
 import { useTemporal } from '../support/engines.ts';
 import { eventually, startControlPlane, type TestControlPlane } from '../support/fluxrig-node.ts';
+import { rigCommand } from '../support/rig-process.ts';
 
-const RIG = fileURLToPath(new URL('../../bin/rig.mjs', import.meta.url));
 const suffix = randomBytes(3).toString('hex');
 /** Scenario ids carry a suffix: workflow and schedule ids start with them and Temporal is shared. */
 const SCENARIO = `settle${suffix}`;
@@ -96,7 +95,7 @@ function rig(args: string[]): Promise<{ code: number; stdout: string; stderr: st
     FLUXRIG_NODE_DATA_DIR: dir,
   };
   return new Promise((resolve) => {
-    execFile(process.execPath, [RIG, ...args], { cwd: dir, env }, (error, stdout, stderr) => {
+    execFile(...rigCommand([...args]), { cwd: dir, env }, (error, stdout, stderr) => {
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
     });
   });

@@ -20,9 +20,8 @@ import { fileURLToPath } from 'node:url';
 import { builtinSpec, type IsoMessage } from '../../pkg/iso8583/index.ts';
 import { TestTerminal } from '../iso8583/support.ts';
 import { eventually } from '../support/fluxrig-node.ts';
-import { type RigProcess, startRig, startRigOnFreePorts } from '../support/rig-process.ts';
+import { type RigProcess, startRig, startRigOnFreePorts, rigCommand } from '../support/rig-process.ts';
 
-const RIG = fileURLToPath(new URL('../../bin/rig.mjs', import.meta.url));
 const SCENARIO = fileURLToPath(new URL('../../configs/scenarios/payment-switch-durable.yaml', import.meta.url));
 /** The issuer's answer time limit the test gives the flow (FLUXRIG_ISSUER_TIMEOUT_MS). */
 const ISSUER_TIMEOUT_MS = 1500;
@@ -43,7 +42,7 @@ function authorisation(stan: string, pan: string, amount = '000000001250'): IsoM
 
 function rig(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [RIG, ...args], { env: { ...process.env, ...env } }, (error, stdout, stderr) =>
+    execFile(...rigCommand([...args]), { env: { ...process.env, ...env } }, (error, stdout, stderr) =>
       resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });

@@ -12,12 +12,13 @@ import { freePort } from '../../pkg/supervise/index.ts';
 const RIG = fileURLToPath(new URL('../../bin/rig.mjs', import.meta.url));
 
 /**
- * `FLUXRIG_RIG_EXECUTABLE`: run that executable (dist/rig from `make build`, what users run) instead of
- * the sources through tsx (bin/rig.mjs).
+ * The command that runs `rig args…`: the sources through tsx (`node bin/rig.mjs`), or with
+ * `FLUXRIG_RIG_EXECUTABLE` set that executable (dist/rig from `make build`, what users run). Every test
+ * that runs the CLI asks here, so the whole suite can be pointed at the built binary.
  */
-function rigCommand(args: string[]): [string, string[]] {
+export function rigCommand(args: readonly string[]): [string, string[]] {
   const executable = process.env.FLUXRIG_RIG_EXECUTABLE;
-  return executable ? [executable, ['--json', ...args]] : [process.execPath, [RIG, '--json', ...args]];
+  return executable ? [executable, [...args]] : [process.execPath, [RIG, ...args]];
 }
 
 export interface RigProcess {
@@ -37,7 +38,7 @@ export type ReadyLine = (event: Record<string, unknown>) => boolean;
 export class PortTakenError extends Error {}
 
 export async function startRig(args: string[], env: NodeJS.ProcessEnv, readyTimeoutMs = 60_000, isReady: ReadyLine = (event) => event.event === 'ready'): Promise<RigProcess> {
-  const [command, argv] = rigCommand(args);
+  const [command, argv] = rigCommand(['--json', ...args]);
   const child = spawn(command, argv, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';

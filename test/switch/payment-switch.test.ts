@@ -15,9 +15,8 @@ import { parse, stringify } from 'yaml';
 import { interpolateEnv } from '../../pkg/scenario/index.ts';
 import { freePort } from '../../pkg/supervise/index.ts';
 import { eventually } from '../support/fluxrig-node.ts';
-import { type RigProcess, startRig } from '../support/rig-process.ts';
+import { type RigProcess, startRig, rigCommand } from '../support/rig-process.ts';
 
-const RIG = fileURLToPath(new URL('../../bin/rig.mjs', import.meta.url));
 const EXAMPLE = fileURLToPath(new URL('../../configs/scenarios/payment-switch.yaml', import.meta.url));
 const EDGE_GEARS = new Set(['acquirer', 'issuer']);
 
@@ -77,8 +76,7 @@ describe('payment switch across processes', () => {
     // Traffic, with the core rack killed and restarted while it flows.
     const acquirer = new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
       execFile(
-        process.execPath,
-        [RIG, '--json', 'sim', 'acquirer', '--port', String(acquirerPort), '--count', '1000', '--rate', '100', '--concurrency', '64', '--connections', '4', '--timeout', '60000'],
+        ...rigCommand(['--json', 'sim', 'acquirer', '--port', String(acquirerPort), '--count', '1000', '--rate', '100', '--concurrency', '64', '--connections', '4', '--timeout', '60000']),
         { maxBuffer: 10_000_000 },
         (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
       );

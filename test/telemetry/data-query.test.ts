@@ -10,6 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { TelemetryWriter } from '../../pkg/telemetry/store/writer.ts';
 import { generateTraffic } from './generate.ts';
+import { rigCommand } from '../support/rig-process.ts';
 
 const run = promisify(execFile);
 const root = mkdtempSync(join(tmpdir(), 'rig-data-query-'));
@@ -18,7 +19,7 @@ const T15 = Date.UTC(2026, 10, 23, 15) * 1000;
 
 async function rig(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, ['bin/rig.mjs', '--data-dir', dataDir, ...args]);
+    const { stdout, stderr } = await run(...rigCommand(['--data-dir', dataDir, ...args]));
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code: number; stdout: string; stderr: string };
@@ -82,7 +83,7 @@ describe('rig data query', () => {
         holder.stdout.once('data', () => resolve());
         holder.once('exit', (code) => reject(new Error(`holder exited ${code}`)));
       });
-      const { stdout } = await run(process.execPath, ['bin/rig.mjs', '--data-dir', lockedDir, '--json', 'data', 'query', 'SELECT count(*) AS n FROM spans']);
+      const { stdout } = await run(...rigCommand(['--data-dir', lockedDir, '--json', 'data', 'query', 'SELECT count(*) AS n FROM spans']));
       assert.deepEqual(JSON.parse(stdout), [{ n: 100 }]);
     } finally {
       holder.stdin.end();

@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import { closeLogger, createLogger } from '../../pkg/log/index.ts';
 import type { LogRecord } from '../../pkg/telemetry/records.ts';
 import { TelemetryWriter } from '../../pkg/telemetry/store/writer.ts';
+import { rigCommand } from '../support/rig-process.ts';
 
 const run = promisify(execFile);
 const root = mkdtempSync(join(tmpdir(), 'rig-logs-cli-'));
@@ -19,7 +20,7 @@ after(() => rmSync(root, { recursive: true, force: true }));
 
 async function rig(dataDir: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, ['bin/rig.mjs', '--data-dir', dataDir, ...args], { env: { ...process.env, FLUXRIG_DISABLE_TELEMETRY: '1' } });
+    const { stdout, stderr } = await run(...rigCommand(['--data-dir', dataDir, ...args]), { env: { ...process.env, FLUXRIG_DISABLE_TELEMETRY: '1' } });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code: number; stdout: string; stderr: string };
@@ -88,7 +89,7 @@ describe('rig logs', () => {
     const writer = await TelemetryWriter.open({ dataDir: followDir });
     writer.append('logs', [log(1, 'info', 9, 'card-auth', 'route', 'before follow')]);
     await writer.publishSnapshot();
-    const child = spawn(process.execPath, ['bin/rig.mjs', '--data-dir', followDir, 'logs', '--follow', '--interval', '200'], {
+    const child = spawn(...rigCommand(['--data-dir', followDir, 'logs', '--follow', '--interval', '200']), {
       env: { ...process.env, FLUXRIG_DISABLE_TELEMETRY: '1' },
     });
     let output = '';

@@ -10,13 +10,11 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { DEFAULT_TEST_PANS, runAcquirer } from '../../pkg/sim/acquirer.ts';
 import { eventually } from '../support/fluxrig-node.ts';
-import { type RigProcess, startRig, startRigOnFreePorts } from '../support/rig-process.ts';
+import { type RigProcess, startRig, startRigOnFreePorts, rigCommand } from '../support/rig-process.ts';
 
-const RIG = fileURLToPath(new URL('../../bin/rig.mjs', import.meta.url));
 const run = promisify(execFile);
 const AUTHS = 100;
 
@@ -24,7 +22,7 @@ describe('telemetry of a running switch', () => {
   let rig: RigProcess;
   let dataDir: string;
   const query = async (sql: string) => {
-    const result = await run(process.execPath, [RIG, '--json', 'data', 'query', '--data-dir', dataDir, sql], { maxBuffer: 50_000_000 }).catch(
+    const result = await run(...rigCommand(['--json', 'data', 'query', '--data-dir', dataDir, sql]), { maxBuffer: 50_000_000 }).catch(
       (error: { stderr?: string; message: string }) => {
         throw new Error(`rig data query failed: ${error.stderr || error.message}`);
       },

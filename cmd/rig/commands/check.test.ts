@@ -5,10 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
+import { rigCommand } from '../../../test/support/rig-process.ts';
 
 const run = promisify(execFile);
 const rig = (args: string[]) =>
-  run(process.execPath, ['bin/rig.mjs', ...args], { cwd: process.cwd() }).then(
+  run(...rigCommand([...args]), { cwd: process.cwd() }).then(
     (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
     (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
   );

@@ -3,17 +3,16 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { VERSION } from '../version.ts';
+import { rigCommand } from '../../../test/support/rig-process.ts';
 
-const RIG = fileURLToPath(new URL('../../../bin/rig.mjs', import.meta.url));
 
-/** Runs `node bin/rig.mjs …` in `cwd` with only the env given (plus PATH/HOME), never the caller's FLUXRIG_*. */
+/** Runs `rig …` (rigCommand) in `cwd` with only the env given (plus PATH/HOME), never the caller's FLUXRIG_*. */
 function rig(cwd: string, args: string[], env: Record<string, string> = {}) {
   const base = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? cwd };
   return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(process.execPath, [RIG, ...args], { cwd, env: { ...base, ...env } }, (error, stdout, stderr) => {
+    execFile(...rigCommand([...args]), { cwd, env: { ...base, ...env } }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
       resolve({ code, stdout, stderr });
     });

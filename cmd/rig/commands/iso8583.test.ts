@@ -4,11 +4,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { rigCommand } from '../../../test/support/rig-process.ts';
 
-const RIG = join(import.meta.dirname, '../../../bin/rig.mjs');
 
 function rig(args: string[], input?: string | Buffer) {
-  const result = spawnSync(process.execPath, [RIG, ...args], { input, timeout: 60_000 });
+  const result = spawnSync(...rigCommand([...args]), { input, timeout: 60_000 });
   return { code: result.status, stdout: result.stdout.toString('latin1'), stderr: result.stderr.toString('utf8'), raw: result.stdout };
 }
 

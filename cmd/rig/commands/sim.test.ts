@@ -4,17 +4,16 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import type { AcquirerReport } from '../../../pkg/sim/acquirer.ts';
 import { acquirerFailures, acquirerReportRows, progressWriter } from './sim.ts';
+import { rigCommand } from '../../../test/support/rig-process.ts';
 
-const RIG = fileURLToPath(new URL('../../../bin/rig.mjs', import.meta.url));
 const base = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir() };
 
 function rig(args: string[]) {
   return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(process.execPath, [RIG, ...args], { env: base, cwd: tmpdir() }, (error, stdout, stderr) => {
+    execFile(...rigCommand([...args]), { env: base, cwd: tmpdir() }, (error, stdout, stderr) => {
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
     });
   });
@@ -22,7 +21,7 @@ function rig(args: string[]) {
 
 /** `rig sim issuer` as a child process; resolves once it printed its listening line. */
 async function startIssuerProcess(args: string[]): Promise<{ child: ChildProcess; port: number; stopped: () => Promise<{ code: number | null; stdout: string }> }> {
-  const child = spawn(process.execPath, [RIG, 'sim', 'issuer', '--port', '0', ...args], { env: base, cwd: tmpdir(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(...rigCommand(['sim', 'issuer', '--port', '0', ...args]), { env: base, cwd: tmpdir(), stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
