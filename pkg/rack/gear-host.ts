@@ -269,7 +269,7 @@ export class GearHost {
         await otelContext.with(gearContext, this.callGear, undefined, port, envelope);
       } catch (error) {
         // To the error port when one is wired (what it emits is still part of this delivery), else up.
-        if ((this.options.outputs().get(ERROR_PORT)?.length ?? 0) === 0) throw error;
+        if (!this.isWired(ERROR_PORT)) throw error;
         span.setStatus({ code: SpanStatusCode.ERROR, message: maskText(describe(error)) });
         await otelContext.with(gearContext, this.emitFailure, undefined, error, envelope);
         outcome = 'error-port';
@@ -307,6 +307,11 @@ export class GearHost {
     if (!instance?.handle) throw new Error(`gear ${this.gearId} has no handler for input ${port}`);
     return instance.handle(port, envelope);
   };
+
+  /** Whether anything receives what this gear emits on `port` (the wires out of it right now). */
+  private isWired(port: string): boolean {
+    return (this.options.outputs().get(port)?.length ?? 0) > 0;
+  }
 
   /** Emits the message a gear failed on to its error port, with the reason in headers. */
   private readonly emitFailure = (error: unknown, envelope: Envelope): Promise<unknown> => {
@@ -415,7 +420,7 @@ export class GearHost {
       signal: this.abort.signal,
       // What emit() resolves to (a publish receipt) is nobody's business but the host's.
       emit: (port, message) => this.emit(port, message) as Promise<void>,
-      wired: (port) => (this.options.outputs().get(port)?.length ?? 0) > 0,
+      wired: (port) => this.isWired(port),
       envelope: makeEnvelope,
     };
   }

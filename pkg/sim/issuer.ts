@@ -133,18 +133,14 @@ export async function startIssuer(input: Partial<IssuerConfig> = {}, hooks: Issu
           (value) => (value ? ruleMatched(rule, mti, fields) : undefined) ?? applyRules(request, mti, fields, index + 1),
           // A condition that fails on this request (e.g. $number of a non-numeric amount): what a real
           // issuer answers to a message it cannot process, a format error, and the simulator goes on.
-          () => {
-            decide(fields, FORMAT_ERROR);
-            return { response: { mti, fields }, delayMs: 0 };
-          },
+          () => decided(mti, fields, FORMAT_ERROR, 0),
         );
       }
       if (!result) continue;
       const matched = ruleMatched(rule, mti, fields);
       if (matched) return matched;
     }
-    decide(fields, config.default_code);
-    return { response: { mti, fields }, delayMs: 0 };
+    return decided(mti, fields, config.default_code, 0);
   };
   /** The answer of a rule whose condition held, or undefined when it already answered `times` requests. */
   const ruleMatched = (rule: (typeof rules)[number], mti: string, fields: IsoMessage['fields']): Answer | undefined => {
@@ -155,17 +151,18 @@ export async function startIssuer(input: Partial<IssuerConfig> = {}, hooks: Issu
       stats.silent++;
       return { delayMs: 0 };
     }
-    decide(fields, rule.code);
-    return { response: { mti, fields }, delayMs: rule.delay_ms };
+    return decided(mti, fields, rule.code, rule.delay_ms);
   };
-  const decide = (fields: IsoMessage['fields'], code: string) => {
+  /** The response with DE 39 `code` (and an approval code when approved), sent after `delayMs`. */
+  const decided = (mti: string, fields: IsoMessage['fields'], code: string, delayMs: number): Answer => {
     fields[39] = code;
-    if (code !== '00') {
+    if (code === '00') {
+      stats.approved++;
+      fields[38] = String(++approvalCounter % 1_000_000).padStart(6, '0');
+    } else {
       stats.declined++;
-      return;
     }
-    stats.approved++;
-    fields[38] = String(++approvalCounter % 1_000_000).padStart(6, '0');
+    return { response: { mti, fields }, delayMs };
   };
 
   const server: Server = createServer((socket) => {
