@@ -167,4 +167,31 @@ describe('generated message walk', () => {
       assert.ok(packed > ITERATIONS / 4, `only ${packed} messages packed: the generator explores little`);
     });
   }
+
+  // The generated pack asks `n in fields` before reading a key (walk-generator.ts, HAS_FIRST): a key
+  // holding undefined and an inherited key must still count exactly as the reference's reads count them.
+  it('pack counts keys holding undefined as absent and inherited keys as present, as the field codecs do', () => {
+    const spec = everySpecUnderTest().find((s) => s.name === 'iso87ascii')!;
+    const plan = spec.plan as MessagePlan;
+    const inherited = Object.create({ 4: '000000001000', 70: '301' }) as Record<number, unknown>;
+    inherited[3] = '000000';
+    inherited[11] = undefined;
+    const strayInherited = Object.create({ 150: '1' }) as Record<number, unknown>;
+    strayInherited[3] = '000000';
+    const cases: Record<number, unknown>[] = [
+      { 1: undefined, 3: '000000', 11: undefined, 65: undefined, 150: undefined },
+      inherited,
+      strayInherited,
+    ];
+    const outcomes = cases.map((fields) => {
+      const message = { mti: '0200', fields } as IsoMessage;
+      const viaWalk = outcome(() => pack(message, spec));
+      assert.equal(viaWalk, outcome(() => packWithFieldCodecs(plan, message)));
+      return viaWalk;
+    });
+    assert.ok(outcomes[0]!.startsWith('bytes '), outcomes[0]);
+    // MTI, primary and secondary bitmaps (DE 3, 4; DE 70), DE 3, DE 4 and DE 70 from the prototype.
+    assert.equal(Buffer.from(hex(outcomes[1]!.slice(6))).toString('latin1'), ['0200', 'B000000000000000', '0400000000000000', '000000', '000000001000', '301'].join(''));
+    assert.match(outcomes[2]!, /^error ISO_UNDEFINED_FIELD \| DE 150 /);
+  });
 });

@@ -66,6 +66,16 @@ class Source {
   }
 }
 
+/*
+ * HAS_FIRST: pack asks `n in f` before reading f[n]. A message names ~20 of up to 192 keys, and on node 20 a
+ * read of an absent integer key measured ~2 ns where `n in f` (constant n) costs ~0.5 ns (192 keys of an
+ * unpacked message: 390 ns read, 115 ns `in` then read of the present ones). For an ordinary object, a
+ * key not found by `in` (own or inherited) reads as undefined, so which fields count as present is
+ * unchanged (`presence` and packWithFieldCodecs, the reference, still read every key). Only a Proxy whose
+ * `has` trap denies a key its `get` trap answers would be packed differently, and no such fields object is
+ * supported.
+ */
+
 /** The bitmap word and mask of data element n. */
 function bitOf(n: number): { word: number; mask: string } {
   return { word: (n - 1) >>> 5, mask: `0x${(0x80000000 >>> ((n - 1) & 31)).toString(16)}` };
@@ -88,7 +98,6 @@ export function generateWalk(fields: readonly (FieldCodec | undefined)[], tertia
   src.constant('BCD_PAIR', BCD_PAIR);
   src.constant('BCD_OK', BCD_OK);
   src.constant('TRACK2_NIBBLE', TRACK2_NIBBLE);
-  src.constant('UNDEFINED_NUMBERS', Int32Array.from(undefinedNumbers));
   src.constant('undefinedField', (n: number): never => {
     const why =
       n === 1 || (n === 65 && tertiary)
@@ -116,11 +125,12 @@ export function generateWalk(fields: readonly (FieldCodec | undefined)[], tertia
     }
     src.line('  return p;');
     src.line('}');
-    // pack learns which fields are present while it writes them: one read of each key, no bitmap built first.
+    // pack learns which fields are present while it writes them: no bitmap built first. Each key is asked
+    // `n in f` before it is read (see HAS_FIRST).
     src.line(`function packWord${k}(f, wr) {`);
     src.line('  let out = wr.buf, p = wr.pos, v, bits = 0, s = 0, l = 0, x = 0, y = 0, t = 0, g = 0, q = 0, ok = 0, i = 0;');
     for (const n of inWord) {
-      src.line(`  v = f[${n}]; if (v !== undefined) { // DE ${n}`);
+      src.line(`  if (${n} in f && (v = f[${n}]) !== undefined) { // DE ${n}`);
       src.line(`      bits |= ${bitOf(n).mask};`);
       emitEncode(src, n, fields[n]!);
       src.line('  }');
@@ -138,8 +148,9 @@ export function generateWalk(fields: readonly (FieldCodec | undefined)[], tertia
   for (let k = 0; k < 6; k++) src.line(words.some(([word]) => word === k) ? `  words[${k}] = packWord${k}(f, wr);` : `  words[${k}] = 0;`);
   src.line('}');
 
+  // Unrolled with constant keys: a keyed `in` with a variable key measured no faster than the read.
   src.line('function checkKeys(f) {');
-  src.line('  for (let i = 0; i < UNDEFINED_NUMBERS.length; i++) { const n = UNDEFINED_NUMBERS[i]; if (f[n] !== undefined) undefinedField(n); }');
+  for (const n of undefinedNumbers) src.line(`  if (${n} in f && f[${n}] !== undefined) undefinedField(${n});`);
   src.line('}');
 
   src.line('function presence(f, words) {');
