@@ -1,8 +1,9 @@
 // Loaded into the rig process by bench/switch/profile.ts (NODE_OPTIONS --import; --cpu-prof is refused
 // there): the first SIGUSR2 starts the CPU profiler of an in-process inspector session (with
 // FLUXRIG_BENCH_PROFILE_KIND=heap: the sampling heap profiler, counting objects young collections have
-// already freed too, i.e. every allocation, not what is still alive), the second writes the profile
-// to $FLUXRIG_BENCH_PROFILE. Not used by anything else.
+// already freed too, i.e. every allocation, not what is still alive; with KIND=promoted: only what
+// young collections did not free, i.e. what they copied into the old generation), the second writes the profile to $FLUXRIG_BENCH_PROFILE. Not used by
+// anything else.
 import { renameSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 
@@ -10,12 +11,13 @@ const out = process.env.FLUXRIG_BENCH_PROFILE;
 if (out) {
   const session = new Session();
   session.connect();
-  const heap = process.env.FLUXRIG_BENCH_PROFILE_KIND === 'heap';
+  const kind = process.env.FLUXRIG_BENCH_PROFILE_KIND;
+  const heap = kind === 'heap' || kind === 'promoted';
   let profiling = false;
   const start = () =>
     heap
       ? session.post('HeapProfiler.enable', () =>
-          session.post('HeapProfiler.startSampling', { samplingInterval: 1024, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true }),
+          session.post('HeapProfiler.startSampling', { samplingInterval: 1024, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: kind === 'heap' }),
         )
       : session.post('Profiler.enable', () => session.post('Profiler.setSamplingInterval', { interval: 500 }, () => session.post('Profiler.start')));
   process.on('SIGUSR2', () => {

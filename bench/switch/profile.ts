@@ -4,11 +4,13 @@
  * covers the measured load only (warm-up and start-up excluded): profile-hook.mjs, loaded into the rig
  * through NODE_OPTIONS, starts and stops an in-process inspector profiler on SIGUSR2.
  *
- *   node --import tsx bench/switch/profile.ts [--count 5000] [--out /tmp/switch.cpuprofile] [--top 30] [--concurrency 32] [--warmup 3000] [--heap]
+ *   node --import tsx bench/switch/profile.ts [--count 5000] [--out /tmp/switch.cpuprofile] [--top 30] [--concurrency 32] [--warmup 3000] [--heap | --promoted]
  *
  * `--heap` records allocations instead (sampling heap profiler, objects already collected included) and
  * prints bytes allocated per authorisation by allocating function: what the young-generation GC has to
- * sweep. The file is then a .heapprofile.
+ * sweep. The file is then a .heapprofile. `--promoted` counts only what young collections did not free:
+ * what they copied and promoted into the old generation (dead or not by now), which is where their time
+ * and the old generation's growth come from.
  *
  * Open the .cpuprofile in Chrome DevTools or speedscope for the call tree. A 0.5 ms sampling profiler
  * costs a few percent of CPU; compare profiles with each other, not with bench/switch/run.ts figures.
@@ -26,7 +28,8 @@ function arg(name: string, fallback: string): string {
   return index > 0 ? (process.argv[index + 1] ?? fallback) : fallback;
 }
 const COUNT = Number(arg('count', '5000'));
-const HEAP = process.argv.includes('--heap');
+const PROMOTED = process.argv.includes('--promoted');
+const HEAP = PROMOTED || process.argv.includes('--heap');
 const OUT = arg('out', join(tmpdir(), `fluxrig-switch-${Date.now()}.${HEAP ? 'heapprofile' : 'cpuprofile'}`));
 const TOP = Number(arg('top', '30'));
 const HOOK = fileURLToPath(new URL('./profile-hook.mjs', import.meta.url));
@@ -44,7 +47,7 @@ interface HeapNode {
 }
 
 /** Bytes allocated per authorisation by allocating function (self), largest first. */
-function topAllocations(head: HeapNode, authorisations: number, top: number): string {
+function topAllocations(head: HeapNode, authorisations: number, top: number, what: string): string {
   const self = new Map<string, number>();
   let total = 0;
   const visit = (node: HeapNode) => {
@@ -58,7 +61,7 @@ function topAllocations(head: HeapNode, authorisations: number, top: number): st
   visit(head);
   const perAuth = (bytes: number) => (bytes / authorisations).toFixed(0).padStart(6);
   const lines = [...self].sort((a, b) => b[1] - a[1]).slice(0, top).map(([name, bytes]) => `  ${perAuth(bytes)} B  ${name}`);
-  return `allocated ${perAuth(total).trim()} B per authorisation (sampled)\n${lines.join('\n')}`;
+  return `${what} ${perAuth(total).trim()} B per authorisation (sampled)\n${lines.join('\n')}`;
 }
 
 /** Self time per function as a share of busy (non-idle) samples, largest first. */
@@ -83,7 +86,7 @@ const load = { count: COUNT, concurrency: Number(arg('concurrency', '32')), conn
 const { rig, acquirerPort } = await startSwitchRig({
   fuse: true,
   dataDirPrefix: 'fluxrig-bench-switch-profile-',
-  env: { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${HOOK}`, FLUXRIG_BENCH_PROFILE: OUT, ...(HEAP ? { FLUXRIG_BENCH_PROFILE_KIND: 'heap' } : {}) },
+  env: { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${HOOK}`, FLUXRIG_BENCH_PROFILE: OUT, ...(HEAP ? { FLUXRIG_BENCH_PROFILE_KIND: PROMOTED ? 'promoted' : 'heap' } : {}) },
 });
 try {
   await runAcquirer({ ...load, port: acquirerPort, count: Number(arg('warmup', '3000')) }); // warm-up (see run.ts)
@@ -97,7 +100,7 @@ try {
   }
   process.stdout.write(`bench/switch/profile: ${report.answered}/${report.sent} answered, ${report.tps.toFixed(0)} TPS; profile ${OUT}\n`);
   const profile = JSON.parse(readFileSync(OUT, 'utf8'));
-  process.stdout.write(`${HEAP ? topAllocations((profile as { head: HeapNode }).head, report.answered, TOP) : topSelfTime(profile as CpuProfile, TOP)}\n`);
+  process.stdout.write(`${HEAP ? topAllocations((profile as { head: HeapNode }).head, report.answered, TOP, PROMOTED ? 'promoted' : 'allocated') : topSelfTime(profile as CpuProfile, TOP)}\n`);
 } finally {
   await rig.kill('SIGTERM');
 }
