@@ -4,7 +4,8 @@
  *   1. checks cmd/rig/version.ts matches package.json;
  *   2. builds the Temporal workflow bundle (dist/workflows.bundle.js, pkg/orchestration/bundle.ts);
  *   3. bundles deploy/sea/entry.ts (which runs cmd/rig/main.ts) and every dependency into one CommonJS
- *      file with esbuild, plus Temporal's workflow worker-thread script as a second file;
+ *      file with esbuild, plus Temporal's workflow worker-thread script and each of our own worker-thread
+ *      modules (WORKER_MODULES) as files of their own;
  *   4. collects the assets the bundle still needs as files (specs, workflow bundle, worker-thread script,
  *      native addons for this platform) and lets `node --experimental-sea-config` write the blob;
  *   5. copies this Node executable to dist/rig and injects the blob with postject; runs `dist/rig --version`.
@@ -29,7 +30,7 @@ import { VERSION } from '../cmd/rig/version.ts';
 import { ensureWorkflowBundle, workflowSourceHash } from '../pkg/orchestration/bundle.ts';
 import type { NativeAssetKeys } from './sea/plugin.ts';
 import { packagedRuntimePlugin } from './sea/plugin.ts';
-import type { PackagedAsset, PackagedManifest } from './sea/runtime.ts';
+import { type PackagedAsset, type PackagedManifest, workerScriptKey } from './sea/runtime.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
@@ -48,6 +49,12 @@ export const OUTPUT = join(dist, 'rig');
  */
 const PATH_LOADED_MODULES = ['pkg/orchestration/payload-converter.ts'];
 export const DEFAULT_ENTRY = join(seaDir, 'entry.ts');
+
+/**
+ * Own modules that run in worker threads (pkg/threads/module-worker.ts): each is bundled into a script
+ * of its own, carried as asset `workers/<path>.cjs` and unpacked on first use.
+ */
+const WORKER_MODULES = ['pkg/telemetry/sink-worker.ts'];
 
 /** What to build: the CLI into dist/rig by default; another entry (a test probe) into another file. */
 export interface BuildOptions {
@@ -272,6 +279,36 @@ async function bundleWorkerThread(outfile: string): Promise<esbuild.Metafile> {
   return result.metafile!;
 }
 
+/**
+ * One of WORKER_MODULES as a script of its own. It cannot carry the manifest (the manifest hashes it), so
+ * its banner takes the one the parent thread hands over (runtime.ts `workerScript`).
+ */
+async function bundleWorkerModule(source: string, outfile: string, keys: NativeAssetKeys): Promise<esbuild.Metafile> {
+  const result = await esbuild.build({
+    ...commonOptions,
+    entryPoints: [join(root, source)],
+    outfile,
+    banner: { js: 'globalThis.__rigPackagedManifest = require("node:worker_threads").workerData.packagedManifest;' },
+    define: {
+      'import.meta.url': '__rigImportMetaUrl',
+      __RIG_PACKAGED_MANIFEST__: 'globalThis.__rigPackagedManifest',
+    },
+    inject: [join(seaDir, 'import-meta.ts')],
+    plugins: [packagedRuntimePlugin(pluginOptions(keys))],
+  });
+  return result.metafile!;
+}
+
+function pluginOptions(keys: NativeAssetKeys) {
+  return {
+    sourceRoot: root,
+    runtimePath: join(seaDir, 'runtime.ts'),
+    temporalBundlerStub: join(seaDir, 'stubs', 'temporal-bundler.cjs'),
+    pathLoadedModules: PATH_LOADED_MODULES,
+    keys,
+  };
+}
+
 async function bundleEntry(entry: string, outfile: string, manifest: PackagedManifest, keys: NativeAssetKeys): Promise<esbuild.Metafile> {
   const result = await esbuild.build({
     ...commonOptions,
@@ -282,15 +319,7 @@ async function bundleEntry(entry: string, outfile: string, manifest: PackagedMan
       __RIG_PACKAGED_MANIFEST__: JSON.stringify(manifest),
     },
     inject: [join(seaDir, 'import-meta.ts')],
-    plugins: [
-      packagedRuntimePlugin({
-        sourceRoot: root,
-        runtimePath: join(seaDir, 'runtime.ts'),
-        temporalBundlerStub: join(seaDir, 'stubs', 'temporal-bundler.cjs'),
-        pathLoadedModules: PATH_LOADED_MODULES,
-        keys,
-      }),
-    ],
+    plugins: [packagedRuntimePlugin(pluginOptions(keys))],
   });
   return result.metafile!;
 }
@@ -335,10 +364,19 @@ async function buildInto(target: Target, work: string, started: number): Promise
   const workerThread = join(work, 'workflow-worker-thread.cjs');
   const workerMeta = await bundleWorkerThread(workerThread);
   const native = nativeAssets();
+  const workerModules: AssetSource[] = [];
+  const workerModuleMetas: esbuild.Metafile[] = [];
+  for (const source of WORKER_MODULES) {
+    const key = workerScriptKey(source);
+    const script = join(work, key);
+    workerModuleMetas.push(await bundleWorkerModule(source, script, native.keys));
+    workerModules.push({ key, source: script, size: statSync(script).size, eager: false });
+  }
   const assets: AssetSource[] = [
     ...resourceAssets(workflowBundle),
     ...native.assets,
     { key: native.keys.temporalWorkerThread, source: workerThread, size: statSync(workerThread).size, eager: false },
+    ...workerModules,
   ];
   const hash = createHash('sha256');
   const carried = new Map<string, string>();
@@ -411,6 +449,7 @@ async function buildInto(target: Target, work: string, started: number): Promise
   const inputs = [
     ...metafileInputs(cliMeta),
     ...metafileInputs(workerMeta),
+    ...workerModuleMetas.flatMap(metafileInputs),
     ...assets.map((asset) => asset.source).filter((source) => !source.startsWith(dist)),
     ...buildScripts(),
     join(root, 'package.json'),

@@ -15,6 +15,8 @@
  *   - @temporalio/worker's threaded VM → starts its worker thread from the unpacked script (with the
  *     core bridge unpacked where that script's own bundled copy of core-bridge looks for it);
  *   - source-map's wasm loader (Temporal maps workflow stack traces) → the unpacked mappings.wasm;
+ *   - pkg/threads/module-worker.ts → starts own modules in worker threads from their bundled scripts
+ *     (deploy/build.ts WORKER_MODULES) instead of through tsx;
  *   - @temporalio/common's data-converter loader, which `require`s a converter by file path → the
  *     bundled copy of that module (see `pathLoadedModules`).
  * Every text rewrite checks that its pattern occurs exactly once, so a dependency upgrade that changes
@@ -74,9 +76,10 @@ export function packagedRuntimePlugin(options: PackagedPluginOptions): Plugin {
       build.onLoad({ filter: /\.ts$/ }, async (args) => {
         if (!ownSource(args.path)) return undefined;
         const text = await readFile(args.path, 'utf8');
-        if (!text.includes('import.meta.url')) return undefined;
         const relativePath = relative(options.sourceRoot, args.path).split(sep).join('/');
-        const contents = text
+        const rewritten = relativePath === MODULE_WORKER_SOURCE ? packagedModuleWorker(text, runtime, args.path) : text;
+        if (rewritten === text && !text.includes('import.meta.url')) return undefined;
+        const contents = rewritten
           .replace(RUN_AS_SCRIPT_GUARD, 'if (false /* packaged: the entry is deploy/sea/entry.ts */) {')
           .replaceAll('import.meta.url', `${runtime}.sourceUrl(${JSON.stringify(relativePath)})`);
         return { loader: 'ts', contents };
@@ -159,6 +162,22 @@ export function packagedRuntimePlugin(options: PackagedPluginOptions): Plugin {
       });
     },
   };
+}
+
+/** pkg/threads/module-worker.ts: starts own modules in worker threads (from their bundled scripts here). */
+const MODULE_WORKER_SOURCE = 'pkg/threads/module-worker.ts';
+
+/**
+ * module-worker.ts as packaged: its `packagedScript` hook answers with the unpacked script of the
+ * bundled module (deploy/build.ts WORKER_MODULES) and this build's manifest (runtime.ts `workerScript`).
+ */
+function packagedModuleWorker(text: string, runtime: string, file: string): string {
+  return replaceOnce(
+    text,
+    'const packagedScript: ((modulePath: string) => { script: string; manifest: unknown }) | undefined = undefined;',
+    `const packagedScript = (modulePath: string) => ${runtime}.workerScript(modulePath);`,
+    file,
+  );
 }
 
 /** `text` with the single occurrence of `pattern` replaced; throws when it occurs zero or several times. */

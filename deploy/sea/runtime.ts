@@ -40,7 +40,8 @@ export interface PackagedManifest {
 /** Environment variable naming the unpack root (default: the user's cache directory). */
 export const UNPACK_DIR_ENV = 'FLUXRIG_UNPACK_DIR';
 
-// Replaced by deploy/build.ts (esbuild `define`) with the manifest of this build.
+// Replaced by deploy/build.ts (esbuild `define`) with the manifest of this build; in a worker script,
+// with the global its banner sets from the manifest the parent thread handed over (workerScript).
 declare const __RIG_PACKAGED_MANIFEST__: PackagedManifest;
 
 const manifest: PackagedManifest | undefined =
@@ -207,6 +208,26 @@ export function requireBundled(path: string, table: Readonly<Record<string, () =
 export function sideFile(key: string, companions: readonly string[] = []): string {
   for (const companion of companions) ensureAsset(companion);
   return ensureAsset(key);
+}
+
+/** Where deploy/build.ts puts the bundled script of a worker module (WORKER_MODULES), by source path. */
+export function workerScriptKey(relativeSource: string): string {
+  return `workers/${relativeSource.replace(/\.ts$/, '.cjs')}`;
+}
+
+/**
+ * For pkg/threads/module-worker.ts: the unpacked bundled script of the own module at `modulePath` (its
+ * path under the unpack directory, as `sourceUrl` gives it) and this build's manifest, which the thread
+ * needs to find its own assets (a worker bundle cannot carry the manifest: the manifest hashes it).
+ */
+export function workerScript(modulePath: string): { script: string; manifest: PackagedManifest } {
+  const relativeSource = relative(unpackDir(), modulePath).split(sep).join('/');
+  const key = workerScriptKey(relativeSource);
+  const build = requireManifest();
+  if (!build.assets.some((asset) => asset.key === key)) {
+    throw new Error(`rig: ${relativeSource} is not bundled as a worker script; add it to WORKER_MODULES in deploy/build.ts (a build defect)`);
+  }
+  return { script: ensureAsset(key), manifest: build };
 }
 
 /** True when running as the packaged single executable with a manifest. */

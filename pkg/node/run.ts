@@ -7,7 +7,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gearCatalogue } from '../../gears/catalogue.ts';
-import { type Bus, openBus } from '../bus/index.ts';
+import { type Bus, type BusConnectionOptions, openBus } from '../bus/index.ts';
 import { type RigConfig, dataDir, rackId, nodeId } from '../config/index.ts';
 import { RigError } from '../errors/index.ts';
 import type { IdGenerator } from '../idgen/index.ts';
@@ -18,11 +18,10 @@ import { Rack } from '../rack/rack.ts';
 import { problemsError, readScenarioFile } from '../scenario/index.ts';
 import { type NatsHandle, type TemporalHandle, startNats, startTemporal } from '../supervise/index.ts';
 import { busTelemetryPublisher } from '../telemetry/bus-publisher.ts';
-import { telemetryOptions } from '../telemetry/from-config.ts';
+import { sinkTimings, telemetryOptions, writerOptions } from '../telemetry/from-config.ts';
 import { logLineForwarder } from '../telemetry/log-bridge.ts';
 import { startTelemetry, type Telemetry } from '../telemetry/otel.ts';
-import { TelemetrySink } from '../telemetry/sink.ts';
-import { TelemetryWriter } from '../telemetry/store/writer.ts';
+import { startSinkThread } from '../telemetry/sink-thread.ts';
 import { mixerToken } from './token.ts';
 
 export interface RunOptions {
@@ -69,15 +68,15 @@ export async function runNode(options: RunOptions): Promise<RunningNode> {
     const temporal = await temporalFor(config, directory, logger);
     if (temporal.handle) stops.push(async () => void (await (temporal.handle as TemporalHandle).stop()));
 
+    const busOptions = (name: string): Omit<BusConnectionOptions, 'logger'> => ({
+      servers: nats.url.split(',').map((url) => url.trim()),
+      name,
+      ...(config.nats.token ? { token: config.nats.token } : {}),
+      ...(config.nats.user ? { user: config.nats.user, pass: config.nats.password } : {}),
+      ...(config.nats.creds_file ? { credsFile: config.nats.creds_file } : {}),
+    });
     const connect = async (name: string): Promise<Bus> => {
-      const bus = await openBus({
-        servers: nats.url.split(',').map((url) => url.trim()),
-        name,
-        logger,
-        ...(config.nats.token ? { token: config.nats.token } : {}),
-        ...(config.nats.user ? { user: config.nats.user, pass: config.nats.password } : {}),
-        ...(config.nats.creds_file ? { credsFile: config.nats.creds_file } : {}),
-      });
+      const bus = await openBus({ ...busOptions(name), logger });
       stops.push(() => bus.close());
       return bus;
     };
@@ -117,11 +116,15 @@ export async function runNode(options: RunOptions): Promise<RunningNode> {
       node.mixer = mixer;
       endpoints.mixerUrl = mixer.url;
       if (telemetry) {
-        // The mixer's sink stores every process's telemetry in DuckDB + Parquet under the data dir.
-        const writer = await TelemetryWriter.open({ dataDir: directory, retentionHours: config.telemetry.retention_days * 24 });
-        stops.push(() => writer.close());
-        const sink = await TelemetrySink.start({ bus: await connect(`rig-sink-${nodeId(config)}`), writer, log: logger, rollIntervalMs: config.telemetry.parquet_roll_interval });
-        stops.push(() => sink.stop());
+        // The mixer's sink stores every process's telemetry in DuckDB + Parquet under the data dir, in
+        // a thread of its own (sink-thread.ts) so that work never delays the gears.
+        const sink = await startSinkThread({
+          bus: busOptions(`rig-sink-${nodeId(config)}`),
+          writer: writerOptions(config),
+          sink: sinkTimings(config),
+          logger,
+        });
+        stops.push(async () => void (await sink.stop()));
       }
     }
     if (telemetry) {

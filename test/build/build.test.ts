@@ -150,7 +150,7 @@ describe('dist/rig, copied alone to a directory outside the repository', () => {
     assert.ok(!existsSync(join(root, buildDir!, 'native', 'duckdb')), 'DuckDB was not written there');
   });
 
-  test('run --role mixer against external engines starts, reports ready and stops on SIGTERM', async () => {
+  test('run --role mixer against external engines starts, stores its own telemetry (sink thread), and stops on SIGTERM', async () => {
     const [{ url }, temporal] = await Promise.all([useNats(), useTemporal()]);
     const child = spawn(
       rig,
@@ -163,6 +163,18 @@ describe('dist/rig, copied alone to a directory outside the repository', () => {
     );
     const output = collect(child);
     await waitFor(output, /"event":"ready"/, 60_000, child);
+    // The mixer's log lines travel as telemetry to its sink, which runs in a worker thread started from
+    // the bundled script the executable carries: rows in the store prove that thread works packaged.
+    const storedLogs = () => {
+      const query = runRig(['--json', '--data-dir', join(sandbox, 'mixer-data'), 'data', 'query', 'SELECT count(*) AS n FROM logs']);
+      assert.equal(query.code, 0, query.stderr);
+      return Number((JSON.parse(query.stdout) as { n: number | string }[])[0]!.n);
+    };
+    const deadline = Date.now() + 30_000;
+    while (storedLogs() === 0) {
+      assert.ok(Date.now() < deadline, `no log rows stored by the mixer's sink thread\n${output.text}`);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
     child.kill('SIGTERM');
     const [exitCode] = (await once(child, 'exit')) as [number | null];
     assert.equal(exitCode, 0, output.text);

@@ -1,6 +1,6 @@
 /**
  * startTelemetryRuntime on real parts: an all-in-one process traces a message, and the span lands in
- * its own store through the bus; with telemetry disabled nothing is opened.
+ * its own store through the bus and the sink thread; with telemetry disabled nothing is opened.
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -12,12 +12,15 @@ import { type Bus, openBus } from '../../pkg/bus/index.ts';
 import { loadConfig } from '../../pkg/config/index.ts';
 import { silentLogger } from '../../pkg/log/index.ts';
 import { startTelemetryRuntime } from '../../pkg/telemetry/runtime.ts';
+import { TelemetryReader } from '../../pkg/telemetry/store/reader.ts';
 import { useNats } from '../support/engines.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'rig-telemetry-runtime-'));
 let bus: Bus;
+let url: string;
 before(async () => {
-  bus = await openBus({ servers: (await useNats()).url, name: 'runtime-test', logger: silentLogger() });
+  url = (await useNats()).url;
+  bus = await openBus({ servers: url, name: 'runtime-test', logger: silentLogger() });
   await bus.ensureStreams();
 });
 after(async () => {
@@ -29,18 +32,19 @@ describe('startTelemetryRuntime', () => {
   test('all-in-one: a span traced in the process is stored by its own sink', async () => {
     const rack = `rt${randomUUID().slice(0, 8)}`;
     const { config } = loadConfig({ env: { FLUXRIG_NODE_DATA_DIR: join(root, rack) }, cwd: root });
-    const runtime = await startTelemetryRuntime({ config, bus, role: 'all-in-one', rack, log: silentLogger(), env: {}, cwd: root });
+    const runtime = await startTelemetryRuntime({ config, bus, sinkBus: { servers: url, name: `sink-${rack}` }, role: 'all-in-one', rack, log: silentLogger(), env: {}, cwd: root });
     try {
-      assert.ok(runtime.writer && runtime.sink);
+      assert.ok(runtime.sink);
       runtime.telemetry.tracer.startSpan('route process', { attributes: { 'fluxrig.gear': 'route' } }).end();
       await runtime.telemetry.forceFlush();
       const deadline = Date.now() + 20_000;
-      let rows: Record<string, unknown>[] = [];
+      let rows: unknown[][] = [];
       while (rows.length === 0 && Date.now() < deadline) {
-        rows = await runtime.writer.query(`SELECT name, gear, rack, service FROM spans WHERE rack = '${rack}'`);
+        const reader = await TelemetryReader.open(join(root, rack));
+        rows = (await reader.query(`SELECT name, gear, rack, service FROM spans WHERE rack = '${rack}'`).finally(() => reader.close())).rows;
         if (rows.length === 0) await new Promise((resolve) => setTimeout(resolve, 100));
       }
-      assert.deepEqual(rows, [{ name: 'route process', gear: 'route', rack, service: 'rig-all-in-one' }]);
+      assert.deepEqual(rows, [['route process', 'route', rack, 'rig-all-in-one']]);
     } finally {
       await runtime.stop();
     }
@@ -52,7 +56,6 @@ describe('startTelemetryRuntime', () => {
     const runtime = await startTelemetryRuntime({ config, bus, role: 'mixer', log: silentLogger(), env: { FLUXRIG_DISABLE_TELEMETRY: '1' }, cwd: root });
     await runtime.stop();
     assert.equal(runtime.telemetry.enabled, false);
-    assert.equal(runtime.writer, undefined);
     assert.equal(runtime.sink, undefined);
     assert.equal(existsSync(join(dataDir, 'telemetry')), false);
   });
