@@ -40,8 +40,9 @@ lint: deps
 test: deps engines oracles typecheck lint
 	node --import tsx test/run.ts $(TESTS)
 
+# NODE_OPTIONS as deployed (deploy/Containerfile, deploy/systemd; pkg/node/node-options.ts says why).
 run: deps engines
-	node bin/rig.mjs run
+	NODE_OPTIONS="$(NODE_OPTIONS) --max-semi-space-size=64" node bin/rig.mjs run
 
 build: deps
 	node --import tsx deploy/build.ts

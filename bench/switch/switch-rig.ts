@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
+import { RIG_NODE_OPTIONS } from '../../pkg/node/node-options.ts';
 import { interpolateEnv } from '../../pkg/scenario/index.ts';
 import { freePort } from '../../pkg/supervise/index.ts';
 import { type RigProcess, startRig } from '../../test/support/rig-process.ts';
@@ -24,8 +25,9 @@ export interface SwitchRig {
 }
 
 /**
- * Starts the switch. `fuse: false` puts `fuse: false` on every wire (a JetStream hop per wire, as
- * before operator fusion); `env` adds to the rig's environment (e.g. NODE_OPTIONS for a profiler).
+ * Starts the switch with the Node options it is deployed with (RIG_NODE_OPTIONS). `fuse: false` puts
+ * `fuse: false` on every wire (a JetStream hop per wire, as before operator fusion); `env` adds to the
+ * rig's environment (its NODE_OPTIONS, e.g. a profiler hook, come after the deployed ones).
  * `issuerProcess`: the example's issuer simulator gear is left out and `rig sim issuer` (the same
  * simulator, same rules) runs in a process of its own, as a real issuer would be remote: the rig's
  * one JavaScript thread then carries the switch alone.
@@ -51,6 +53,8 @@ export async function startSwitchRig(options: { fuse: boolean; dataDirPrefix: st
     ...ports,
     FLUXRIG_LOG_LEVEL: 'warn',
     ...options.env,
+    // As deployed (deploy/Containerfile, deploy/systemd, make run): pkg/node/node-options.ts.
+    NODE_OPTIONS: [...RIG_NODE_OPTIONS, options.env?.NODE_OPTIONS ?? ''].join(' ').trim(),
   });
   return issuer ? { rig, acquirerPort, issuer } : { rig, acquirerPort };
 }

@@ -14,6 +14,7 @@ import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { VERSION } from '../../cmd/rig/version.ts';
+import { RIG_NODE_OPTIONS } from '../../pkg/node/node-options.ts';
 import { useNats, useTemporal } from '../support/engines.ts';
 
 const root = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
@@ -235,6 +236,21 @@ describe('deploy/Containerfile', () => {
     assert.match(containerfile, /^USER\s+(?!root|0\b)\S+/m);
     assert.match(containerfile, /^ENTRYPOINT\s+\["\/usr\/local\/bin\/rig"\]/m);
     assert.match(containerfile, /^CMD\s+\["run"\]/m);
+  });
+});
+
+describe('the Node options rig run is deployed with (pkg/node/node-options.ts)', () => {
+  const expected = RIG_NODE_OPTIONS.join(' ');
+  test('the container image sets them', () => {
+    assert.match(readFileSync(join(root, 'deploy', 'Containerfile'), 'utf8'), new RegExp(`^\\s*NODE_OPTIONS=${expected}\\b`, 'm'));
+  });
+  for (const unit of ['rig.service', 'rig-rack@.service']) {
+    test(`systemd ${unit} sets them`, () => {
+      assert.match(readFileSync(join(root, 'deploy', 'systemd', unit), 'utf8'), new RegExp(`^Environment=NODE_OPTIONS=${expected}$`, 'm'));
+    });
+  }
+  test('make run passes them', () => {
+    assert.match(readFileSync(join(root, 'Makefile'), 'utf8'), new RegExp(`^\\tNODE_OPTIONS="\\$\\(NODE_OPTIONS\\) ${expected}" node bin/rig\\.mjs run$`, 'm'));
   });
 });
 

@@ -8,6 +8,7 @@
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import type { ConfigFlag } from '../../../pkg/config/index.ts';
+import { missingNodeOptions } from '../../../pkg/node/node-options.ts';
 import { runNode, type Endpoints } from '../../../pkg/node/run.ts';
 import { openCommandContext } from '../context.ts';
 import { VERSION } from '../version.ts';
@@ -58,6 +59,13 @@ export function register(program: Command): void {
         throw error;
       });
       announce(node.endpoints, context.json);
+      const missing = missingNodeOptions();
+      if (node.rack && missing.length > 0) {
+        context.logger.info(
+          { missing, hint: `set NODE_OPTIONS="${missing.join(' ')}" as deploy/ does, for throughput under load (pkg/node/node-options.ts)` },
+          'running with V8 defaults',
+        );
+      }
 
       let stopping = false;
       await new Promise<void>((resolve) => {
