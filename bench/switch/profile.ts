@@ -35,7 +35,7 @@ const TOP = Number(arg('top', '30'));
 const HOOK = fileURLToPath(new URL('./profile-hook.mjs', import.meta.url));
 
 interface CpuProfile {
-  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
+  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }[];
   samples: number[];
   timeDeltas: number[];
 }
@@ -64,15 +64,27 @@ function topAllocations(head: HeapNode, authorisations: number, top: number, wha
   return `${what} ${perAuth(total).trim()} B per authorisation (sampled)\n${lines.join('\n')}`;
 }
 
-/** Self time per function as a share of busy (non-idle) samples, largest first. */
+/**
+ * Self time per function as a share of busy (non-idle) samples, largest first. Samples inside the
+ * profiler's own start and stop (profile-hook.mjs) are left out: their time deltas span the switch
+ * between profiler states and came out as 10 % of "dispatch".
+ */
 function topSelfTime(profile: CpuProfile, top: number): string {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const parentOf = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node.id);
+  const inHook = (id: number): boolean => {
+    for (let at: number | undefined = id; at !== undefined; at = parentOf.get(at)) {
+      if (byId.get(at)?.callFrame.url.endsWith('profile-hook.mjs')) return true;
+    }
+    return false;
+  };
   const self = new Map<string, number>();
   let busy = 0;
   profile.samples.forEach((id, i) => {
     const frame = byId.get(id)?.callFrame;
     const dt = profile.timeDeltas[i] ?? 0;
-    if (!frame || frame.functionName === '(idle)') return;
+    if (!frame || frame.functionName === '(idle)' || inHook(id)) return;
     busy += dt;
     const where = frame.url ? ` ${frame.url.replace(/^.*\/(node_modules\/)?/, '')}:${frame.lineNumber + 1}` : '';
     const name = `${frame.functionName || '(anonymous)'}${where}`;
