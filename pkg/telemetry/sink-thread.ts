@@ -52,43 +52,50 @@ export async function startSinkThread(options: SinkThreadOptions): Promise<SinkT
   const log = options.logger.child({ thread: THREAD_NAME });
   const stopTimeoutMs = options.stopTimeoutMs ?? 30_000;
   const module = options.module ?? SINK_WORKER;
-  let running = await startOnce(module, input, log, stopTimeoutMs);
-  let stopping: Promise<SinkStats> | undefined;
+  const firstDelay = options.restartDelayMs ?? 1_000;
+  // The running thread; undefined between its death and the restart.
+  let current: RunningThread | undefined = await startOnce(module, input, log, stopTimeoutMs);
+  let restarting: Promise<RunningThread | undefined> | undefined;
   let restartTimer: NodeJS.Timeout | undefined;
-  let delay = options.restartDelayMs ?? 1_000;
+  let stopping: Promise<SinkStats> | undefined;
 
-  const watch = (thread: RunningThread) => {
+  const restartAfter = (reason: string, delay: number) => {
+    log.error({ reason, restartInMs: delay }, 'telemetry sink thread died; restarting it (telemetry waits in its stream meanwhile)');
+    restartTimer = setTimeout(() => {
+      restartTimer = undefined;
+      restarting = startOnce(module, input, log, stopTimeoutMs).then(
+        (next) => {
+          restarting = undefined;
+          current = next;
+          if (stopping) return next; // stop() is waiting for it and stops it
+          log.info({}, 'telemetry sink thread restarted');
+          watch(next, firstDelay);
+          return next;
+        },
+        (error: unknown) => {
+          restarting = undefined;
+          if (!stopping) restartAfter(error instanceof Error ? error.message : String(error), Math.min(delay * 2, MAX_RESTART_DELAY_MS));
+          return undefined;
+        },
+      );
+    }, delay);
+    restartTimer.unref();
+  };
+  const watch = (thread: RunningThread, delay: number) => {
     void thread.died.then((reason) => {
-      if (stopping) return;
-      log.error({ reason, restartInMs: delay }, 'telemetry sink thread died; restarting it (telemetry waits in its stream meanwhile)');
-      restartTimer = setTimeout(() => {
-        restartTimer = undefined;
-        startOnce(module, input, log, stopTimeoutMs).then(
-          (next) => {
-            if (stopping) {
-              void next.stop();
-              return;
-            }
-            running = next;
-            delay = options.restartDelayMs ?? 1_000;
-            log.info({}, 'telemetry sink thread restarted');
-            watch(next);
-          },
-          (error: unknown) => {
-            delay = Math.min(delay * 2, MAX_RESTART_DELAY_MS);
-            watch({ ...thread, died: Promise.resolve(error instanceof Error ? error.message : String(error)) });
-          },
-        );
-      }, delay);
-      restartTimer.unref();
+      current = undefined;
+      if (!stopping) restartAfter(reason, delay);
     });
   };
-  watch(running);
+  watch(current, firstDelay);
 
   return {
     stop() {
-      if (restartTimer) clearTimeout(restartTimer);
-      stopping ??= running.stop();
+      stopping ??= (async () => {
+        if (restartTimer) clearTimeout(restartTimer);
+        const thread = current ?? (await restarting);
+        return thread ? thread.stop() : { batches: 0, rows: 0, duplicateBatches: 0, flushes: 0 };
+      })();
       return stopping;
     },
   };

@@ -116,4 +116,23 @@ describe('telemetry sink thread', () => {
     assert.equal(died?.level, 'error');
     assert.equal((await sink.stop()).batches, 7, 'the stats of the restarted thread');
   });
+
+  test('stop between a death and the restart ends at once: nothing runs, nothing is restarted', async () => {
+    const dataDir = join(root, `gone${randomUUID().slice(0, 8)}`);
+    mkdirSync(dataDir, { recursive: true });
+    const { logger, lines } = recordingLogger();
+    const sink = await startSinkThread({
+      bus: { servers: url, name: 'unused' },
+      writer: { dataDir },
+      logger,
+      restartDelayMs: 60_000,
+      stopTimeoutMs: 60_000,
+      module: new URL('./dying-sink-worker.ts', import.meta.url),
+    });
+    await until(() => lines.some((line) => typeof line.msg === 'string' && line.msg.startsWith('telemetry sink thread died')), 10_000, 'the death');
+    const started = Date.now();
+    assert.deepEqual(await sink.stop(), { batches: 0, rows: 0, duplicateBatches: 0, flushes: 0 });
+    assert.ok(Date.now() - started < 5_000, 'neither the restart delay nor the stop timeout was waited out');
+    assert.equal(lines.filter((line) => line.msg === 'telemetry sink thread restarted').length, 0);
+  });
 });
