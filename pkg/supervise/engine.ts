@@ -80,11 +80,16 @@ export async function waitUntilReady(proc: SupervisedProcess, options: Readiness
 }
 
 function notReady(options: ReadinessOptions, what: string): RigError {
-  const tail = readLogSince(options.logFile, options.logOffset).split('\n').slice(-15).join('\n').trim();
-  return new RigError('ENGINE_NOT_READY', `${options.engine} ${what}${tail ? `\n${tail}` : ''}`, {
+  const lines = readLogSince(options.logFile, options.logOffset).split('\n');
+  const tail = lines.slice(-15).join('\n').trim();
+  // Searched in the whole run's log, not the tail: the Temporal dev server logs the bind failure first
+  // and then panics with a stack trace far longer than the tail.
+  const conflict = lines.find((line) => /address already in use/i.test(line))?.trim();
+  const quoted = conflict !== undefined && !tail.includes(conflict) ? `${conflict}\n…\n${tail}` : tail;
+  return new RigError('ENGINE_NOT_READY', `${options.engine} ${what}${quoted ? `\n${quoted}` : ''}`, {
     where: options.logFile,
     hint: `read ${options.logFile}; a port conflict or a locked data directory are the usual causes`,
-    details: { engine: options.engine, addressInUse: /address already in use/i.test(tail) },
+    details: { engine: options.engine, addressInUse: conflict !== undefined },
   });
 }
 
