@@ -6,7 +6,7 @@ import { IsoErrorCode } from '../errors.ts';
 import type { Writer } from '../io.ts';
 import { expectRigError, hex, toHex } from '../testing.ts';
 import { bcdCodec } from './bcd.ts';
-import { hexCodec } from './binary.ts';
+import { decodeHexInto, encodeHexFrom, hexCodec } from './binary.ts';
 import type { DataCodec } from './codec.ts';
 import { EBCDIC_TO_LATIN1, LATIN1_TO_EBCDIC } from './cp037.ts';
 import { asciiCodec, ebcdicCodec } from './text.ts';
@@ -75,5 +75,35 @@ describe('ASCII text and hex binary', () => {
     assert.equal(hexCodec.unitsIn(4), 2);
     assert.equal(hexCodec.unitsIn(3), -1);
     assert.deepEqual(decode(hexCodec, toHex(Buffer.from('0AFF')), 2), hex('0AFF'));
+  });
+  // The hex loops work several bytes per iteration with a tail: every length up to past two iterations,
+  // every byte value, and a bad digit at every position.
+  it('decodes and encodes hex of every length and byte value, naming the first bad digit', () => {
+    for (let count = 0; count <= 40; count++) {
+      const bytes = Uint8Array.from({ length: count }, (_, i) => (i * 97 + count * 31) & 0xff);
+      const text = Buffer.from(bytes).toString('hex').toUpperCase();
+      const w = { buf: Buffer.alloc(3 + 2 * count), pos: 3 };
+      encodeHexFrom(bytes, count, w);
+      assert.equal(w.pos, 3 + 2 * count);
+      assert.equal(w.buf.toString('latin1', 3), text);
+      const wire = Buffer.from(`##${text}`, 'latin1');
+      const into = new Uint8Array(count);
+      assert.equal(decodeHexInto(wire, 2, count, into), -1);
+      assert.deepEqual(into, bytes);
+      for (let at = 0; at < 2 * count; at++) {
+        for (const bad of ['a', 'G', '/', ':', '@', '\u00c1']) {
+          const broken = Buffer.from(wire);
+          broken[2 + at] = bad.charCodeAt(0);
+          assert.equal(decodeHexInto(broken, 2, count, new Uint8Array(count)), 2 + at, `${bad} at ${at} of ${count}`);
+        }
+      }
+    }
+    const all = Uint8Array.from({ length: 256 }, (_, b) => b);
+    const w = { buf: Buffer.alloc(512), pos: 0 };
+    encodeHexFrom(all, 256, w);
+    const into = new Uint8Array(256);
+    assert.equal(decodeHexInto(w.buf, 0, 256, into), -1);
+    assert.deepEqual(into, all);
+    assert.equal(w.buf.toString('latin1'), Buffer.from(all).toString('hex').toUpperCase());
   });
 });
