@@ -58,6 +58,21 @@ async function until(condition: () => Promise<boolean> | boolean, timeoutMs: num
   }
 }
 
+/** A sink thread whose module is dying-sink-worker.ts (its first thread dies right after ready). */
+async function startDyingSink(timing: { restartDelayMs: number; stopTimeoutMs?: number }) {
+  const dataDir = join(root, `dies${randomUUID().slice(0, 8)}`);
+  mkdirSync(dataDir, { recursive: true });
+  const { logger, lines } = recordingLogger();
+  const sink = await startSinkThread({
+    bus: { servers: url, name: 'unused' },
+    writer: { dataDir },
+    logger,
+    ...timing,
+    module: new URL('./dying-sink-worker.ts', import.meta.url),
+  });
+  return { sink, lines };
+}
+
 describe('telemetry sink thread', () => {
   test('batches on the bus land in the store; stop reports what the thread committed; its log lines reach the node logger', async () => {
     const rack = `st${randomUUID().slice(0, 8)}`;
@@ -100,16 +115,7 @@ describe('telemetry sink thread', () => {
   });
 
   test('a thread that dies is started again, and stop then reaches the new one', async () => {
-    const dataDir = join(root, `dies${randomUUID().slice(0, 8)}`);
-    mkdirSync(dataDir, { recursive: true });
-    const { logger, lines } = recordingLogger();
-    const sink = await startSinkThread({
-      bus: { servers: url, name: 'unused' },
-      writer: { dataDir },
-      logger,
-      restartDelayMs: 20,
-      module: new URL('./dying-sink-worker.ts', import.meta.url),
-    });
+    const { sink, lines } = await startDyingSink({ restartDelayMs: 20 });
     await until(() => lines.some((line) => line.msg === 'telemetry sink thread restarted'), 10_000, 'the restart');
     const died = lines.find((line) => typeof line.msg === 'string' && line.msg.startsWith('telemetry sink thread died'));
     assert.equal(died?.reason, 'thread exited with code 3');
@@ -118,17 +124,7 @@ describe('telemetry sink thread', () => {
   });
 
   test('stop between a death and the restart ends at once: nothing runs, nothing is restarted', async () => {
-    const dataDir = join(root, `gone${randomUUID().slice(0, 8)}`);
-    mkdirSync(dataDir, { recursive: true });
-    const { logger, lines } = recordingLogger();
-    const sink = await startSinkThread({
-      bus: { servers: url, name: 'unused' },
-      writer: { dataDir },
-      logger,
-      restartDelayMs: 60_000,
-      stopTimeoutMs: 60_000,
-      module: new URL('./dying-sink-worker.ts', import.meta.url),
-    });
+    const { sink, lines } = await startDyingSink({ restartDelayMs: 60_000, stopTimeoutMs: 60_000 });
     await until(() => lines.some((line) => typeof line.msg === 'string' && line.msg.startsWith('telemetry sink thread died')), 10_000, 'the death');
     const started = Date.now();
     assert.deepEqual(await sink.stop(), { batches: 0, rows: 0, duplicateBatches: 0, flushes: 0 });
