@@ -132,6 +132,14 @@ describe('ISO_BAD_BITMAP', () => {
   it('rejects lower-case hex bitmaps, which pyiso8583 accepts, because they would not re-pack byte-exact', () => {
     expectRigError(() => unpack(ascii('02000aa0000000000000'), iso87ascii), IsoErrorCode.BAD_BITMAP, { offset: 5 });
   });
+  it('names the first bad digit wherever it sits in either half of the bitmap', () => {
+    for (let at = 0; at < 16; at++) {
+      for (const bad of ['/', ':', 'a', 'G', '@', ' ']) {
+        const bitmap = `${'7'.repeat(at)}${bad}${'7'.repeat(15 - at)}`;
+        expectRigError(() => unpack(ascii(`0200${bitmap}`), iso87ascii), IsoErrorCode.BAD_BITMAP, { field: 'bitmap', offset: 4 + at });
+      }
+    }
+  });
 });
 
 describe('ISO_EXTRA_BYTES', () => {
@@ -149,6 +157,23 @@ describe('other codes', () => {
   it('ISO_BAD_MTI: the MTI must be 4 digits on both sides', () => {
     expectRigError(() => unpack(ascii('02X00000000000000000'), iso87ascii), IsoErrorCode.BAD_MTI, { offset: 0 });
     expectRigError(() => pack({ mti: '200', fields: {} }, iso87ascii), IsoErrorCode.BAD_MTI);
+  });
+  it('ISO_BAD_MTI: a byte just below 0 or just above 9 at any MTI position, ASCII and EBCDIC', () => {
+    const iso87ebcdic = builtinSpec('iso87ebcdic');
+    for (let at = 0; at < 4; at++) {
+      for (const bad of [0x2f, 0x3a, 0x00, 0xff]) {
+        const wire = ascii('02000000000000000000');
+        wire[at] = bad;
+        expectRigError(() => unpack(wire, iso87ascii), IsoErrorCode.BAD_MTI, { offset: 0 });
+      }
+      for (const bad of [0xef, 0xfa, 0x30, 0x00]) {
+        const wire = hex('F0F2F0F0' + '40404040404040404040404040404040'.replace(/40/g, 'F0'));
+        wire[at] = bad;
+        expectRigError(() => unpack(wire, iso87ebcdic), IsoErrorCode.BAD_MTI, { offset: 0 });
+      }
+      const mti = `${'0200'.slice(0, at)}/${'0200'.slice(at + 1)}`;
+      expectRigError(() => pack({ mti, fields: { 3: '000000' } }, iso87ascii), IsoErrorCode.BAD_MTI);
+    }
   });
   it('ISO_BAD_VALUE: a value of the wrong JS type names the field', () => {
     expectRigError(() => pack({ mti: '0200', fields: { 3: 123 as unknown as string } }, iso87ascii), IsoErrorCode.BAD_VALUE, {
