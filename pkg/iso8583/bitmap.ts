@@ -32,32 +32,49 @@ export const binaryBitmap: BitmapCodec = {
 
 function hexBitmap(digits: Uint8Array, name: string): BitmapCodec {
   const values = reverse(digits);
+  const refuse = (buf: Uint8Array, from: number, label: string): never => {
+    let p = from;
+    while (values[buf[p]!] !== 0xff) p++;
+    throw isoError(
+      IsoErrorCode.BAD_BITMAP,
+      label,
+      p,
+      `byte 0x${buf[p]!.toString(16).toUpperCase().padStart(2, '0')} is not an upper-case ${name} hex digit`,
+    );
+  };
+  // Eight digits per word written out, checked together (a bad digit maps to 0xff, so the OR of the eight
+  // goes above 15) instead of a branch per digit; the first bad one is looked for only to name it.
+  const word = (buf: Uint8Array, p: number, label: string): number => {
+    const d0 = values[buf[p]!]!;
+    const d1 = values[buf[p + 1]!]!;
+    const d2 = values[buf[p + 2]!]!;
+    const d3 = values[buf[p + 3]!]!;
+    const d4 = values[buf[p + 4]!]!;
+    const d5 = values[buf[p + 5]!]!;
+    const d6 = values[buf[p + 6]!]!;
+    const d7 = values[buf[p + 7]!]!;
+    if ((d0 | d1 | d2 | d3 | d4 | d5 | d6 | d7) > 15) refuse(buf, p, label);
+    return ((d0 << 28) | (d1 << 24) | (d2 << 20) | (d3 << 16) | (d4 << 12) | (d5 << 8) | (d6 << 4) | d7) >>> 0;
+  };
+  const put = (x: number, buf: Buffer, p: number): void => {
+    buf[p] = digits[x >>> 28]!;
+    buf[p + 1] = digits[(x >>> 24) & 15]!;
+    buf[p + 2] = digits[(x >>> 20) & 15]!;
+    buf[p + 3] = digits[(x >>> 16) & 15]!;
+    buf[p + 4] = digits[(x >>> 12) & 15]!;
+    buf[p + 5] = digits[(x >>> 8) & 15]!;
+    buf[p + 6] = digits[(x >>> 4) & 15]!;
+    buf[p + 7] = digits[x & 15]!;
+  };
   return {
     bytes: 16,
     decode(buf, pos, words, at, label) {
-      for (let w = 0; w < 2; w++) {
-        let word = 0;
-        for (let i = 0; i < 8; i++) {
-          const p = pos + w * 8 + i;
-          const v = values[buf[p]!]!;
-          if (v === 0xff) {
-            throw isoError(
-              IsoErrorCode.BAD_BITMAP,
-              label,
-              p,
-              `byte 0x${buf[p]!.toString(16).toUpperCase().padStart(2, '0')} is not an upper-case ${name} hex digit`,
-            );
-          }
-          word = (word << 4) | v;
-        }
-        words[at + w] = word >>> 0;
-      }
+      words[at] = word(buf, pos, label);
+      words[at + 1] = word(buf, pos + 8, label);
     },
     encode(words, at, buf, pos) {
-      for (let w = 0; w < 2; w++) {
-        const word = words[at + w]!;
-        for (let i = 0; i < 8; i++) buf[pos + w * 8 + i] = digits[(word >>> (28 - 4 * i)) & 0xf]!;
-      }
+      put(words[at]!, buf, pos);
+      put(words[at + 1]!, buf, pos + 8);
     },
   };
 }

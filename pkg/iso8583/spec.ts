@@ -110,21 +110,43 @@ function mtiCodec(encoding: SpecDocument['mti']['encoding']): MtiCodec {
   const ebcdic = encoding === 'ebcdic';
   return {
     bytes: 4,
+    // The four characters are read, checked and then turned into one string (or written) together:
+    // appending them one by one built a new string per character.
     decode(buf, pos) {
-      let text = '';
-      for (let i = 0; i < 4; i++) {
-        const c = ebcdic ? EBCDIC_TO_LATIN1[buf[pos + i]!]! : buf[pos + i]!;
-        if (c < 0x30 || c > 0x39) throw bad(pos);
-        text += String.fromCharCode(c);
+      let a = buf[pos]!;
+      let b = buf[pos + 1]!;
+      let c = buf[pos + 2]!;
+      let d = buf[pos + 3]!;
+      if (ebcdic) {
+        a = EBCDIC_TO_LATIN1[a]!;
+        b = EBCDIC_TO_LATIN1[b]!;
+        c = EBCDIC_TO_LATIN1[c]!;
+        d = EBCDIC_TO_LATIN1[d]!;
       }
-      return text;
+      // (x - 0x30) >>> 0 is above 9 both for bytes below '0' (wrapped to large) and above '9'.
+      if (((a - 0x30) >>> 0) > 9 || ((b - 0x30) >>> 0) > 9 || ((c - 0x30) >>> 0) > 9 || ((d - 0x30) >>> 0) > 9) throw bad(pos);
+      return String.fromCharCode(a, b, c, d);
     },
     encode(mti, w: Writer) {
       checkMti(mti);
-      for (let i = 0; i < 4; i++) {
-        const c = mti.charCodeAt(i);
-        w.buf[w.pos++] = ebcdic ? LATIN1_TO_EBCDIC[c]! : c;
+      const out = w.buf;
+      const p = w.pos;
+      const a = mti.charCodeAt(0);
+      const b = mti.charCodeAt(1);
+      const c = mti.charCodeAt(2);
+      const d = mti.charCodeAt(3);
+      if (ebcdic) {
+        out[p] = LATIN1_TO_EBCDIC[a]!;
+        out[p + 1] = LATIN1_TO_EBCDIC[b]!;
+        out[p + 2] = LATIN1_TO_EBCDIC[c]!;
+        out[p + 3] = LATIN1_TO_EBCDIC[d]!;
+      } else {
+        out[p] = a;
+        out[p + 1] = b;
+        out[p + 2] = c;
+        out[p + 3] = d;
       }
+      w.pos = p + 4;
     },
   };
 }

@@ -213,20 +213,22 @@ function prefixRead(prefixer: Prefixer): { code: string; limit: number } {
   return { code: parts.join(' '), limit: bcd ? 128 : 16 };
 }
 
-/** `(T[b[p]] & T[b[p + 1]] & …) !== 0` for `count` bytes from p. */
-function unrolledCheck(table: string, count: number): string {
-  if (count === 0) return 'true';
-  return `(${Array.from({ length: count }, (_, i) => `${table}[b[p + ${i}]]`).join(' & ')}) !== 0`;
-}
-
 function emitAsciiDecode(src: Source, n: number, shape: AsciiTextInline): void {
   const T = `T${n}`;
   const { prefixer, maxUnits, minUnits } = shape;
   if (prefixer === undefined && maxUnits <= UNROLL_MAX) {
-    const chars = Array.from({ length: maxUnits }, (_, i) => `b[p + ${i}]`);
-    const value = maxUnits === 0 ? "''" : `String.fromCharCode(${chars.join(', ')})`;
     src.line(`      e = p + ${maxUnits};`);
-    src.line(`      if (e <= end && ${unrolledCheck(T, maxUnits)}) { fields[${n}] = ${value}; p = e; }`);
+    if (maxUnits === 0) {
+      src.line(`      if (e <= end) { fields[${n}] = ''; p = e; }`);
+      src.line(`      else { ${decodeFallback(n)} }`);
+      return;
+    }
+    // Each byte is loaded once into a local, then checked and passed to String.fromCharCode, instead of
+    // being read from the array (and the array re-checked) once for the check and again for the string.
+    const names = Array.from({ length: maxUnits }, (_, i) => `c${i}`);
+    src.line(`      if (e <= end) { const ${names.map((c, i) => `${c} = b[p + ${i}]`).join(', ')};`);
+    src.line(`        if ((${names.map((c) => `${T}[${c}]`).join(' & ')}) !== 0) { fields[${n}] = String.fromCharCode(${names.join(', ')}); p = e; }`);
+    src.line(`        else { ${decodeFallback(n)} } }`);
     src.line(`      else { ${decodeFallback(n)} }`);
     return;
   }
