@@ -14,7 +14,7 @@ import type { BusConnectionOptions } from '../bus/index.ts';
 import { RigError } from '../errors/index.ts';
 import type { Logger, LogLevel } from '../log/index.ts';
 import { startModuleWorker } from '../threads/module-worker.ts';
-import type { SinkOptions, SinkStats } from './sink.ts';
+import { emptySinkStats, type SinkOptions, type SinkStats } from './sink.ts';
 import type { PlainError, SinkParentMessage, SinkWorkerInput, SinkWorkerMessage } from './sink-worker.ts';
 import type { WriterOptions } from './store/writer.ts';
 
@@ -94,7 +94,7 @@ export async function startSinkThread(options: SinkThreadOptions): Promise<SinkT
       stopping ??= (async () => {
         if (restartTimer) clearTimeout(restartTimer);
         const thread = current ?? (await restarting);
-        return thread ? thread.stop() : { batches: 0, rows: 0, duplicateBatches: 0, flushes: 0 };
+        return thread ? thread.stop() : emptySinkStats();
       })();
       return stopping;
     },

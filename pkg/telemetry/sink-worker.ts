@@ -70,11 +70,12 @@ async function main(): Promise<void> {
     port.close(); // nothing else keeps the thread alive: it ends
     return;
   }
+  const running = sink;
   port.on('message', (message: SinkParentMessage) => {
     if (message.kind !== 'stop') return;
     close().then(
       () => {
-        send({ kind: 'stopped', stats: sink?.stats ?? { batches: 0, rows: 0, duplicateBatches: 0, flushes: 0 } });
+        send({ kind: 'stopped', stats: running.stats });
         port.close();
       },
       (error: unknown) => {

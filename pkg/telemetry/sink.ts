@@ -49,6 +49,11 @@ export interface SinkStats {
   flushes: number;
 }
 
+/** The stats of a sink that has handled nothing. */
+export function emptySinkStats(): SinkStats {
+  return { batches: 0, rows: 0, duplicateBatches: 0, flushes: 0 };
+}
+
 /**
  * Check and type the data of a telemetry envelope: a columnar batch (columnar.ts), or a batch of rows
  * as producers of earlier releases published them (still in the stream after an upgrade: taken, not lost).
@@ -79,7 +84,7 @@ interface Deferred {
 }
 
 export class TelemetrySink {
-  readonly stats: SinkStats = { batches: 0, rows: 0, duplicateBatches: 0, flushes: 0 };
+  readonly stats: SinkStats = emptySinkStats();
   private consumer: RunningConsumer | undefined;
   private waiting: Deferred | undefined;
   private running: Promise<DurableMark> | undefined;
