@@ -69,7 +69,7 @@ export async function runNode(options: RunOptions): Promise<RunningNode> {
     if (temporal.handle) stops.push(async () => void (await (temporal.handle as TemporalHandle).stop()));
 
     const busOptions = (name: string): Omit<BusConnectionOptions, 'logger'> => ({
-      servers: nats.url.split(',').map((url) => url.trim()),
+      servers: nats.url, // one URL, or several comma-separated: connectBus splits them
       name,
       ...(config.nats.token ? { token: config.nats.token } : {}),
       ...(config.nats.user ? { user: config.nats.user, pass: config.nats.password } : {}),
