@@ -2,8 +2,8 @@
 // there): the first SIGUSR2 starts the CPU profiler of an in-process inspector session (with
 // FLUXRIG_BENCH_PROFILE_KIND=heap: the sampling heap profiler, counting objects young collections have
 // already freed too, i.e. every allocation, not what is still alive; with KIND=promoted: only what
-// young collections did not free, i.e. what they copied into the old generation), the second writes the profile to $FLUXRIG_BENCH_PROFILE. Not used by
-// anything else.
+// young collections did not free, i.e. what they copied into the old generation), the second writes
+// the profile to $FLUXRIG_BENCH_PROFILE. Not used by anything else.
 import { renameSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { setFlagsFromString } from 'node:v8';

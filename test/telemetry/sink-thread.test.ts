@@ -18,6 +18,7 @@ import { startSinkThread } from '../../pkg/telemetry/sink-thread.ts';
 import { TelemetryReader } from '../../pkg/telemetry/store/reader.ts';
 import { TelemetryWriter } from '../../pkg/telemetry/store/writer.ts';
 import { useNats } from '../support/engines.ts';
+import { eventually } from '../support/fluxrig-node.ts';
 import { generateTraffic } from './generate.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'rig-sink-thread-'));
@@ -50,14 +51,6 @@ async function countSpans(dataDir: string, rack: string): Promise<number> {
   }
 }
 
-async function until(condition: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 /** A sink thread whose module is dying-sink-worker.ts (its first thread dies right after ready). */
 async function startDyingSink(timing: { restartDelayMs: number; stopTimeoutMs?: number }) {
   const dataDir = join(root, `dies${randomUUID().slice(0, 8)}`);
@@ -86,7 +79,7 @@ describe('telemetry sink thread', () => {
       await batches.publish('spans', spans);
       sent += spans.length;
     }
-    await until(async () => (await countSpans(dataDir, rack)) === sent, 20_000, `${sent} spans in the store`);
+    await eventually(async () => ((await countSpans(dataDir, rack)) === sent ? true : undefined), 20_000, `${sent} spans in the store`);
     const stats = await sink.stop();
     // The stream is shared with the run's other tests: a new durable also takes their batches.
     assert.ok(stats.batches >= 20 && stats.rows >= sent && stats.flushes >= 1, JSON.stringify(stats));
@@ -116,7 +109,7 @@ describe('telemetry sink thread', () => {
 
   test('a thread that dies is started again, and stop then reaches the new one', async () => {
     const { sink, lines } = await startDyingSink({ restartDelayMs: 20 });
-    await until(() => lines.some((line) => line.msg === 'telemetry sink thread restarted'), 10_000, 'the restart');
+    await eventually(async () => lines.find((line) => line.msg === 'telemetry sink thread restarted'), 10_000, 'the restart');
     const died = lines.find((line) => typeof line.msg === 'string' && line.msg.startsWith('telemetry sink thread died'));
     assert.equal(died?.reason, 'thread exited with code 3');
     assert.equal(died?.level, 'error');
@@ -125,7 +118,7 @@ describe('telemetry sink thread', () => {
 
   test('stop between a death and the restart ends at once: nothing runs, nothing is restarted', async () => {
     const { sink, lines } = await startDyingSink({ restartDelayMs: 60_000, stopTimeoutMs: 60_000 });
-    await until(() => lines.some((line) => typeof line.msg === 'string' && line.msg.startsWith('telemetry sink thread died')), 10_000, 'the death');
+    await eventually(async () => lines.find((line) => typeof line.msg === 'string' && line.msg.startsWith('telemetry sink thread died')), 10_000, 'the death');
     const started = Date.now();
     assert.deepEqual(await sink.stop(), { batches: 0, rows: 0, duplicateBatches: 0, flushes: 0 });
     assert.ok(Date.now() - started < 5_000, 'neither the restart delay nor the stop timeout was waited out');
