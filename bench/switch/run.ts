@@ -10,7 +10,10 @@
  * JavaScript thread then carries the switch alone). The sampled runs are also run paced at half their
  * own saturated TPS (--paced-share), for the latency of a switch that is not flat out.
  *
- *   node --import tsx bench/switch/run.ts [--count 10000] [--concurrency 32] [--connections 8] [--sample 0.01] [--paced-share 0.5] [--warmup 3000]
+ *   node --import tsx bench/switch/run.ts [--count 10000] [--concurrency 32] [--connections 8] [--sample 0.01] [--paced-share 0.5] [--warmup 3000] [--source]
+ *
+ * The rig measured is dist/rig, built from this tree first (what users run), unless --source asks for
+ * the sources through tsx or FLUXRIG_RIG_EXECUTABLE names another executable (switch-rig.ts chooseRig).
  *
  * Each process is warmed up with --warmup authorisations before it is measured: V8 goes on optimising
  * the rig's hot path for the first few thousand (same switch, 10 000 measured: 1000 warm-up gave
@@ -22,7 +25,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { runAcquirer, type AcquirerReport } from '../../pkg/sim/acquirer.ts';
 import { startIssuer } from '../../pkg/sim/issuer.ts';
-import { startSwitchRig } from './switch-rig.ts';
+import { chooseRig, startSwitchRig } from './switch-rig.ts';
 
 function arg(name: string, fallback: number): number {
   const index = process.argv.indexOf(`--${name}`);
@@ -36,6 +39,7 @@ const CONNECTIONS = arg('connections', 8);
 const SAMPLE = arg('sample', 0.01);
 const PACED_SHARE = arg('paced-share', 0.5);
 const WARMUP = arg('warmup', 3000);
+const RIG = chooseRig(process.argv.includes('--source'));
 
 function row(name: string, report: AcquirerReport): string {
   const lost = report.sent - report.answered;
@@ -44,6 +48,7 @@ function row(name: string, report: AcquirerReport): string {
 
 async function main(): Promise<void> {
   process.stdout.write(`bench/switch: ${COUNT} auths (after ${WARMUP} to warm up), ${CONCURRENCY} in flight over ${CONNECTIONS} connections, ${cpus().length} CPUs, load ${loadavg()[0]?.toFixed(2)}\n`);
+  process.stdout.write(`bench/switch: rig is ${RIG}\n`);
   const load = { count: COUNT, concurrency: CONCURRENCY, connections: CONNECTIONS, timeoutMs: 30_000 };
 
   const issuer = await startIssuer();

@@ -2,6 +2,7 @@
  * The example payment switch under its own `rig run` on an all-in-one node, on free ports and in a
  * fresh data directory: what bench/switch/run.ts measures and bench/switch/profile.ts profiles.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +16,26 @@ import { type RigProcess, startRig } from '../../test/support/rig-process.ts';
 const EXAMPLE = fileURLToPath(new URL('../../configs/scenarios/payment-switch.yaml', import.meta.url));
 /** The example's iso8583-issuer-sim gear. */
 const ISSUER_GEAR = 'issuer';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/**
+ * Which `rig` the bench measures: the executable in FLUXRIG_RIG_EXECUTABLE when set; else, unless
+ * `source` asks for the sources through tsx, dist/rig built from this tree first (`make build`,
+ * incremental: it only checks when nothing changed). The built binary is what users run; the sources
+ * run through tsx's loader, whose esbuild `keepNames` wraps every function made at run time in a
+ * __name() call the bundle does not have (one per closure made per message). Returns a description for
+ * the report, and points test/support/rig-process.ts (startRig) at that executable.
+ */
+export function chooseRig(source: boolean): string {
+  if (process.env.FLUXRIG_RIG_EXECUTABLE) return `${process.env.FLUXRIG_RIG_EXECUTABLE} (FLUXRIG_RIG_EXECUTABLE)`;
+  if (source) return 'the sources through tsx (--source)';
+  process.stdout.write('bench/switch: building dist/rig (make build) to measure what users run; --source measures the sources\n');
+  const build = spawnSync(process.execPath, ['--import', 'tsx', 'deploy/build.ts'], { cwd: ROOT, stdio: 'inherit' });
+  if (build.status !== 0) throw new Error(`make build failed (${build.error?.message ?? `exit code ${build.status}`}); run it alone to see why, or pass --source`);
+  process.env.FLUXRIG_RIG_EXECUTABLE = fileURLToPath(new URL('../../dist/rig', import.meta.url));
+  return 'dist/rig, built from this tree';
+}
 
 export interface SwitchRig {
   rig: RigProcess;
