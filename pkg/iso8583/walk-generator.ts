@@ -28,7 +28,7 @@ import type { Prefixer } from './prefix/index.ts';
 /**
  * Fixed fields up to this many characters are checked and read with unrolled code on unpack. Pack writes
  * every text field with one loop instead: with unrolled fixed fields, the 19 text fields of the bench
- * message (two bitmap words) took 1.4-1.5 us to pack and 0.95-1.05 us through loops, while each word's
+ * message (two bitmap words) took 1.4-1.6 us to pack and 0.95-1.05 us through loops, while each word's
  * fields alone cost the same either way. The cost appears only when both words' code runs, which points at
  * the size of the unrolled machine code rather than at per-character work (bench/iso8583/README.md,
  * 2026-12-01 15:50). Unpack's unrolled reads still win (a loop per field measured 0.84 of them).
