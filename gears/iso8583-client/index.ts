@@ -18,6 +18,7 @@ import { connect, type Socket } from 'node:net';
 import { z } from 'zod';
 import { RigError } from '../../pkg/errors/index.ts';
 import { ERROR_PORT, type GearContext, type GearDescriptor, type GearInstance } from '../../pkg/gear/descriptor.ts';
+import { isoDateTimeFields } from '../../pkg/iso8583/datetime.ts';
 import { FrameWriter } from '../../pkg/iso8583/frame-writer.ts';
 import { encodeFrame, FrameDecoder, type ResolvedFraming, resolveFraming } from '../../pkg/iso8583/framing.ts';
 import { type IsoFieldValue, type IsoMessage, type IsoSpec, pack, unpack } from '../../pkg/iso8583/index.ts';
@@ -383,7 +384,7 @@ export class IsoClientGear implements GearInstance {
     for (const [field, value] of Object.entries(template.fields)) fields[Number(field)] = value;
     this.stan = (this.stan % 999_999) + 1;
     fields[this.config.network.stan_field] = String(this.stan).padStart(6, '0');
-    if (this.config.network.datetime_field !== null) fields[this.config.network.datetime_field] = transmissionTime(new Date());
+    if (this.config.network.datetime_field !== null) fields[this.config.network.datetime_field] = isoDateTimeFields(new Date()).transmission;
     const message: IsoMessage = { mti: template.mti, fields };
     const key = this.keyOf(message);
     const bytes = pack(message, this.spec);
@@ -501,12 +502,6 @@ export class IsoClientGear implements GearInstance {
   private emitError(envelope: Envelope): void {
     this.context.emit(ERROR_PORT, envelope).catch((error: unknown) => this.context.log.error({ err: String(error) }, 'iso8583-client: host refused an error message'));
   }
-}
-
-/** DE 7 transmission date and time, MMDDhhmmss in UTC. */
-function transmissionTime(now: Date): string {
-  const two = (n: number) => String(n).padStart(2, '0');
-  return `${two(now.getUTCMonth() + 1)}${two(now.getUTCDate())}${two(now.getUTCHours())}${two(now.getUTCMinutes())}${two(now.getUTCSeconds())}`;
 }
 
 export const descriptor: GearDescriptor<ClientConfig> = {

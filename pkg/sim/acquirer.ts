@@ -8,6 +8,7 @@
 import { connect, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RigError } from '../errors/index.ts';
+import { type IsoDateTimeFields, isoDateTimeFields } from '../iso8583/datetime.ts';
 import { encodeFrame, FrameDecoder, resolveFraming, type FramingKind } from '../iso8583/framing.ts';
 import { pack, unpack } from '../iso8583/index.ts';
 import { responseMti } from '../iso8583/match.ts';
@@ -212,10 +213,10 @@ export async function runAcquirer(input: Partial<AcquirerOptions> & { port: numb
       clock.update();
       fields[2] = options.pans[n % options.pans.length] as string;
       fields[4] = fixedAmount ?? amountText((options.amount as (n: number) => number)(n));
-      fields[7] = clock.transmission;
+      fields[7] = clock.fields.transmission;
       fields[11] = String(stanOf(n)).padStart(STAN_DIGITS, '0');
-      fields[12] = clock.localTime;
-      fields[13] = clock.localDate;
+      fields[12] = clock.fields.localTime;
+      fields[13] = clock.fields.localDate;
       fields[37] = String(n).padStart(RRN_DIGITS, '0');
       fields[41] = terminals[n % connections] as string;
       const frame = encodeFrame(pack(request, spec), framing, header);
@@ -272,11 +273,9 @@ function digitsValue(value: unknown, digits: number): number {
   return n;
 }
 
-/** DE 7 (MMDDhhmmss), DE 12 (hhmmss) and DE 13 (MMDD) in UTC, made again only when the second changes. */
+/** DE 7, 12 and 13 of the current second, made again only when the second changes. */
 class TransmissionClock {
-  transmission = '';
-  localTime = '';
-  localDate = '';
+  fields: IsoDateTimeFields = isoDateTimeFields(new Date());
   private second = -1;
 
   update(): void {
@@ -284,15 +283,8 @@ class TransmissionClock {
     const second = Math.floor(nowMs / 1000);
     if (second === this.second) return;
     this.second = second;
-    const now = new Date(nowMs);
-    this.localDate = `${pad2(now.getUTCMonth() + 1)}${pad2(now.getUTCDate())}`;
-    this.localTime = `${pad2(now.getUTCHours())}${pad2(now.getUTCMinutes())}${pad2(now.getUTCSeconds())}`;
-    this.transmission = this.localDate + this.localTime;
+    this.fields = isoDateTimeFields(new Date(nowMs));
   }
-}
-
-function pad2(value: number): string {
-  return String(value).padStart(2, '0');
 }
 
 export function percentiles(samples: number[]): AcquirerReport['latencyMs'] {
