@@ -116,7 +116,7 @@ type SwitchReport = AcquirerReport & {
   issuerCpuUsPerAuth?: number;
   paced?: AcquirerReport & { rate: number };
   /** The same switch at other in-flight windows, measured after the main run. */
-  windows?: (AcquirerReport & { concurrency: number; rigCpuUsPerAuth: number; enginesCpuUsPerAuth: number; loadCpuUsPerAuth: number })[];
+  windows?: (SwitchReport & { concurrency: number })[];
 };
 
 interface SwitchRun {
@@ -164,32 +164,28 @@ async function throughSwitch(load: { count: number; concurrency: number; connect
   try {
     await runAcquirer({ ...load, port: acquirerPort, count: WARMUP });
     const pid = rig.child.pid as number;
-    const measure = async (concurrency: number) => {
+    const measure = async (concurrency: number): Promise<SwitchReport> => {
       const before = { rig: cpuSecondsOf(pid), engines: descendantsCpuSeconds(pid), load: process.cpuUsage(), issuer: issuerPid === undefined ? 0 : cpuSecondsOf(issuerPid) };
       const report = await runAcquirer({ ...load, concurrency, port: acquirerPort });
       const loadCpu = process.cpuUsage(before.load);
       const perAuth = (seconds: number) => (seconds * 1e6) / report.answered;
-      return {
+      const measured: SwitchReport = {
         ...report,
         rigCpuUsPerAuth: perAuth(cpuSecondsOf(pid) - before.rig),
         enginesCpuUsPerAuth: perAuth(descendantsCpuSeconds(pid) - before.engines),
         loadCpuUsPerAuth: (loadCpu.user + loadCpu.system) / report.answered,
-        issuerCpuUsPerAuth: issuerPid === undefined ? undefined : perAuth(cpuSecondsOf(issuerPid) - before.issuer),
       };
+      if (issuerPid !== undefined) measured.issuerCpuUsPerAuth = perAuth(cpuSecondsOf(issuerPid) - before.issuer);
+      return measured;
     };
-    const { issuerCpuUsPerAuth, ...main } = await measure(load.concurrency);
-    const result: SwitchReport = main;
-    if (issuerCpuUsPerAuth !== undefined) result.issuerCpuUsPerAuth = issuerCpuUsPerAuth;
+    const result = await measure(load.concurrency);
     if (run.pacedShare !== undefined) {
-      const rate = Math.max(1, Math.floor(main.tps * run.pacedShare));
+      const rate = Math.max(1, Math.floor(result.tps * run.pacedShare));
       result.paced = { ...(await runAcquirer({ ...load, port: acquirerPort, rate })), rate };
     }
     if (run.windows !== undefined) {
       result.windows = [];
-      for (const concurrency of run.windows) {
-        const { issuerCpuUsPerAuth: _issuer, ...window } = await measure(concurrency);
-        result.windows.push({ ...window, concurrency });
-      }
+      for (const concurrency of run.windows) result.windows.push({ ...(await measure(concurrency)), concurrency });
     }
     return result;
   } finally {

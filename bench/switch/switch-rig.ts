@@ -33,7 +33,7 @@ export function chooseRig(source: boolean): string {
   process.stdout.write('bench/switch: building dist/rig (make build) to measure what users run; --source measures the sources\n');
   const build = spawnSync(process.execPath, ['--import', 'tsx', 'deploy/build.ts'], { cwd: ROOT, stdio: 'inherit' });
   if (build.status !== 0) throw new Error(`make build failed (${build.error?.message ?? `exit code ${build.status}`}); run it alone to see why, or pass --source`);
-  process.env.FLUXRIG_RIG_EXECUTABLE = fileURLToPath(new URL('../../dist/rig', import.meta.url));
+  process.env.FLUXRIG_RIG_EXECUTABLE = join(ROOT, 'dist', 'rig');
   return 'dist/rig, built from this tree';
 }
 
