@@ -4,7 +4,7 @@
  * for, late answers after a timeout, and a throughput that does not count the closing grace period.
  */
 import assert from 'node:assert/strict';
-import { createServer, type Server, type Socket } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { after, describe, it } from 'node:test';
 import { encodeFrame, FrameDecoder, resolveFraming } from '../iso8583/framing.ts';
 import { builtinSpec, pack, unpack } from '../iso8583/index.ts';
@@ -19,9 +19,9 @@ type Answer = Partial<Record<number, string>>;
 
 /**
  * A switch that answers each request as `script` says: an array of answers (each one sent, in order,
- * after `delayMs`), nothing for an empty array.
+ * after `delayMs`), nothing for an empty array. Returns its port; it closes when the test file ends.
  */
-async function scriptedSwitch(script: (request: IsoMessage) => { answers: Answer[]; delayMs?: number }): Promise<{ port: number; server: Server }> {
+async function scriptedSwitch(script: (request: IsoMessage) => { answers: Answer[]; delayMs?: number }): Promise<number> {
   const server = createServer((socket: Socket) => {
     const decoder = new FrameDecoder(framing);
     socket.on('data', (chunk: Buffer) => {
@@ -42,12 +42,12 @@ async function scriptedSwitch(script: (request: IsoMessage) => { answers: Answer
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   after(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  return { port: (server.address() as { port: number }).port, server };
+  return (server.address() as { port: number }).port;
 }
 
 describe('acquirer simulator accounting', () => {
   it('settles each request by its RRN, STAN and terminal; counts duplicates and answers that match no request', async () => {
-    const { port } = await scriptedSwitch((request) => {
+    const port = await scriptedSwitch((request) => {
       const rrn = request.fields[37];
       // Request 3 answered twice; request 5 first with another STAN, request 7 first as if from another
       // terminal, request 9 first with an RRN nobody sent: each then answered properly.
@@ -67,7 +67,7 @@ describe('acquirer simulator accounting', () => {
   });
 
   it('times out a request left unanswered, and counts its late answer as unmatched', async () => {
-    const { port } = await scriptedSwitch((request) => (request.fields[37] === '000000000001' ? { answers: [{}], delayMs: 400 } : { answers: [{}] }));
+    const port = await scriptedSwitch((request) => (request.fields[37] === '000000000001' ? { answers: [{}], delayMs: 400 } : { answers: [{}] }));
     const report = await runAcquirer({ port, count: 3, concurrency: 3, connections: 1, timeoutMs: 300 });
     assert.equal(report.answered, 2);
     assert.equal(report.timedOut, 1);
@@ -78,7 +78,7 @@ describe('acquirer simulator accounting', () => {
   });
 
   it('measures throughput up to the last answer, not over the grace period that follows it', async () => {
-    const { port } = await scriptedSwitch(() => ({ answers: [{}] }));
+    const port = await scriptedSwitch(() => ({ answers: [{}] }));
     const started = performance.now();
     const report = await runAcquirer({ port, count: 50, concurrency: 8, connections: 2 });
     const wall = performance.now() - started;
