@@ -165,8 +165,13 @@ function sameGear(a: ScenarioGear, b: ScenarioGear): boolean {
 }
 
 /**
- * Gear ids in data-flow order (upstream first). Wires into ports that feed no regular output (such as
- * a listener's `reply`) close request/response loops and are ignored for ordering.
+ * Gear ids in data-flow order (upstream first); gears are started in reverse and stopped in this order.
+ * Wires into ports that feed no regular output (such as a listener's `reply`) close request/response
+ * loops and are ignored for ordering. Gears wired to nothing come last, so they start first and stop
+ * last: no wire ties them to the others, but others may need them outside the wires, as the example
+ * switch's issuer links need its built-in issuer simulator listening (a link waits up to its
+ * connect_timeout_ms for the issuer when it starts, so starting the simulator after them held `rig run`
+ * back 5 s per link, and stopping it first would fail the links' last requests).
  */
 export function stopOrder(scenario: Scenario, catalogue: ReadonlyMap<string, GearDescriptor>): string[] {
   const feedsOnward = (gearId: string, port: string) => {
@@ -185,7 +190,8 @@ export function stopOrder(scenario: Scenario, catalogue: ReadonlyMap<string, Gea
     next.set(from.gear, [...(next.get(from.gear) ?? []), to.gear]);
     incoming.set(to.gear, (incoming.get(to.gear) ?? 0) + 1);
   }
-  const ready = [...incoming].filter(([, count]) => count === 0).map(([id]) => id).sort();
+  const wired = new Set(scenario.wires.flatMap((wire) => [splitPortRef(wire.from).gear, splitPortRef(wire.to).gear]));
+  const ready = [...incoming].filter(([id, count]) => count === 0 && wired.has(id)).map(([id]) => id).sort();
   const order: string[] = [];
   while (ready.length > 0) {
     const id = ready.shift() as string;
