@@ -131,6 +131,10 @@ function tertiarySpec(bcd: boolean): IsoSpec {
       // bytes / raw with a BCD prefix, longer than the generated walk's copy loop (32 bytes).
       { type: 'b', length: 12, prefix: 'LLL', ...(bcd ? { prefixEncoding: 'binary' as const } : { encoding: 'hex' as const, prefixCounts: 'bytes' as const }) },
       { type: 'b', length: 40, prefix: 'LL', ...(bcd ? {} : { encoding: 'hex' as const }) },
+      // Long text: checked a word at a time on unpack and written natively on pack (ascii-range.ts), and
+      // type any, which needs no check on unpack.
+      { type: 'ans', length: 150, prefix: 'LLL', ...text },
+      { type: 'any', length: 120, prefix: 'LLL', ...text },
     ];
     fields[String(n)] = { description: `field ${n} */ }); throw 1; //`, ...shapes[n % shapes.length]! };
   }
@@ -197,9 +201,9 @@ describe('generated message walk', () => {
 });
 
 // Text fields are checked by a loop in the generated pack (fixed short ones too) and in unpack's walk for
-// the long ones, unrolled for the short ones on unpack; the ways tried to speed them up (a native
-// Latin-1/UTF-8 write checked afterwards, a regular expression per type: bench/iso8583/README.md) check the
-// value as a whole. Whatever the walk does, a character the type refuses must be caught wherever it sits,
+// the long ones, unrolled for the short ones on unpack; long text of a one-range type (n, ans) is checked
+// a word at a time and written natively on pack, then checked (encoding/ascii-range.ts): DE 43, 45 and 60
+// below take those paths. Whatever the walk does, a character the type refuses must be caught wherever it sits,
 // with the reference's error. Code points over 255 whose low byte is an allowed character are what a check
 // of the written bytes misses (a Latin-1 write keeps the low byte).
 describe('generated walk on text fields, one bad character at every position', () => {
@@ -219,6 +223,8 @@ describe('generated walk on text fields, one bad character at every position', (
     35: '4111111111111111=25121011234567890',
     43: 'Test Store    123 Main St    City  US840',
     45: 'B4111111111111111^CARDHOLDER/TEST^2512101000000000000000000000000000000000',
+    // Long enough for the word-at-a-time check on unpack and the native write on pack (ascii-range.ts).
+    60: 'Reserved national data, free text: 0123456789 ABCDEFGHIJKLMNOPQRSTUVWXYZ abcdefghijklmnopqrstuvwxyz ~!@#',
   };
   for (const [key, good] of Object.entries(values)) {
     const n = Number(key);
