@@ -7,7 +7,10 @@
  *
  * Usage: node --import tsx bench/iso8583/fluxrig.ts --spec ascii|binary --hex HEX [--warmup-ms 2000] [--measure-ms 3000]
  *          [--opaque 55,…]   carry these data elements as plain bytes (their subfields, e.g. EMV TLV, not
- *                            decoded), the way jPOS and moov carry them: a like-for-like comparison.
+ *                            decoded): the work jPOS's ascii-bytes55 spec and the binary specs' peers do.
+ *          [--text 55]      carry these data elements as LLL text of up to 999 characters of any kind (type
+ *                            any: no hex decoded, no character refused), which is how stock ISO87APackager
+ *                            (IFA_LLLCHAR) reads DE 55.
  */
 import { parseArgs } from 'node:util';
 import { builtinSpec, type IsoSpec, loadSpec, pack, unpack } from '../../pkg/iso8583/index.ts';
@@ -22,6 +25,7 @@ const { values } = parseArgs({
     'warmup-ms': { type: 'string', default: '2000' },
     'measure-ms': { type: 'string', default: '3000' },
     opaque: { type: 'string', default: '' },
+    text: { type: 'string', default: '' },
   },
 });
 const specName = SPEC_NAMES[values.spec];
@@ -29,21 +33,28 @@ if (specName === undefined || values.hex === undefined) {
   process.stderr.write('usage: fluxrig.ts --spec ascii|binary --hex HEX [--warmup-ms N] [--measure-ms N]\n');
   process.exit(2);
 }
-/** The shipped spec, or a copy of it whose `opaque` data elements keep no subfields. */
-function openSpec(name: string, opaque: readonly string[]): IsoSpec {
+/**
+ * The shipped spec, or a copy of it whose `opaque` data elements keep no subfields and whose `text` ones are
+ * LLL text (type any, up to 999 characters: IFA_LLLCHAR's field) instead of what the spec says.
+ */
+function openSpec(name: string, opaque: readonly string[], text: readonly string[]): IsoSpec {
   const shipped = builtinSpec(name);
-  if (opaque.length === 0) return shipped;
+  if (opaque.length === 0 && text.length === 0) return shipped;
   const document = structuredClone(shipped.document);
-  for (const n of opaque) {
+  const fieldOf = (option: string, n: string) => {
     const field = document.fields[n];
-    if (field === undefined) throw new Error(`--opaque ${n}: ${name} defines no DE ${n}`);
-    delete field.subfields;
-  }
+    if (field === undefined) throw new Error(`--${option} ${n}: ${name} defines no DE ${n}`);
+    return field;
+  };
+  for (const n of opaque) delete fieldOf('opaque', n).subfields;
+  for (const n of text) document.fields[n] = { description: fieldOf('text', n).description, type: 'any', length: 999, prefix: 'LLL' };
   return loadSpec(document);
 }
 
-const opaque = values.opaque === '' ? [] : values.opaque.split(',');
-const spec = openSpec(specName, opaque);
+const listed = (option: string) => (option === '' ? [] : option.split(','));
+const opaque = listed(values.opaque);
+const text = listed(values.text);
+const spec = openSpec(specName, opaque, text);
 const bytes = new Uint8Array(Buffer.from(values.hex, 'hex'));
 
 function batch(): number {
@@ -82,6 +93,7 @@ const figure = {
   impl: 'fluxrig',
   spec: values.spec,
   opaque,
+  text,
   ops_per_cpu_sec: Math.round(ops / cpuSeconds),
   ops_per_sec: Math.round(ops / seconds),
   ops,

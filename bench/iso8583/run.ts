@@ -8,18 +8,27 @@
  *      bytes (hex) to all three; each one checks it re-packs them byte for byte before it is timed;
  *   3. runs each implementation as its own process, single-threaded, pinned to one CPU, warm-up then a
  *      measured window, both counted in the process's CPU time (so other load on a shared machine slows
- *      the run, not the figure), several rounds interleaved; the median round counts;
- *   4. prints msgs per CPU-second and the ratios fluxrig/jPOS (goal >= 1.0) and fluxrig/moov (goal >= 0.7),
+ *      the run, not the figure), several rounds interleaved, every other round in reverse order;
+ *   4. prints msgs per CPU-second (median of the rounds) and the ratios fluxrig/jPOS (goal >= 1.0) and
+ *      fluxrig/moov (goal >= 0.7), each the median of the rounds' own ratios: the machine's speed drifts
+ *      over minutes, and a ratio of two processes run seconds apart in one round carries less of it,
  *      and writes the figures to .cache/bench/iso8583.json.
  * fluxrig decodes DE 55 into EMV TLV items and encodes them back; stock jPOS (ISO87APackager/ISO87BPackager)
- * and moov carry DE 55 as one opaque string. So each side runs both ways, and three lines per spec say
- * which work is compared:
+ * and moov carry DE 55 as one opaque value. So each side runs several ways, and the lines say which work
+ * is compared:
  *   "DE 55 as items"   fluxrig as shipped vs jPOS decoding DE 55 with its own BER-TLV packager (harness
  *                      spec ascii-tlv55/binary-tlv55, which reports how many items it unpacked: checked
  *                      here against fluxrig's count); moov has no such line;
- *   "DE 55 opaque"     fluxrig with --opaque 55 vs stock jPOS and moov;
- *   "items vs opaque"  fluxrig as shipped vs stock jPOS and moov: more work on fluxrig's side, kept so
- *                      earlier figures (recorded under that setup) stay comparable.
+ *   binary "DE 55 opaque"  fluxrig with --opaque 55 (DE 55 as bytes) vs stock jPOS (IFB_LLLCHAR: the same
+ *                      bytes as a String) and moov (bytes);
+ *   ascii "DE 55 as bytes" fluxrig with --opaque 55 vs jPOS's ascii-bytes55 spec: both read DE 55's hex
+ *                      digits into bytes and write them back; moov has no such line;
+ *   ascii "DE 55 as text"  fluxrig with --text 55 (DE 55 as LLL text of type any: no hex decoded, no
+ *                      character refused) vs stock jPOS (IFA_LLLCHAR, the same) and moov (Spec87ASCII's LLL
+ *                      string, which it checks is ASCII);
+ *   the other lines pit fluxrig doing more work against the stock peers, kept so that figures recorded
+ *   under those setups stay comparable: "items vs opaque" (fluxrig as shipped) and, ascii, "bytes vs
+ *   text" (the line earlier runs called "DE 55 opaque": fluxrig decoding hex that the peers keep as text).
  * What it must never do: compare figures for different bytes, or report a peer that failed as a number.
  *
  * Usage: node --import tsx bench/iso8583/run.ts [--rounds 3] [--warmup-ms 2000] [--measure-ms 3000]
@@ -41,10 +50,6 @@ const moovDir = join(here, 'moov');
 const moovBinary = join(cacheDir, 'moov-bench');
 
 const GOALS = { jpos: 1.0, moov: 0.7 };
-const SPECS = [
-  { short: 'ascii', fluxrig: 'iso87ascii', label: 'ISO 8583:1987 ASCII' },
-  { short: 'binary', fluxrig: 'iso87binary', label: 'ISO 8583:1987 binary/BCD' },
-] as const;
 
 /** What every implementation prints (one JSON line). */
 interface Figure {
@@ -106,16 +111,46 @@ function parseFigure(what: string, stdout: string): Figure {
   return figure;
 }
 
-/** Each measured process: fluxrig and jPOS with DE 55 as EMV items and as opaque bytes, and moov (opaque). */
-type Impl = 'fluxrig' | 'fluxrig-opaque' | 'jpos-items' | 'jpos' | 'moov';
-const IMPLS: readonly Impl[] = ['fluxrig', 'jpos-items', 'fluxrig-opaque', 'jpos', 'moov'];
+/**
+ * Each measured process: fluxrig as shipped (DE 55 as EMV items), with DE 55 as plain bytes (`-opaque`) or
+ * as text (`-text`); jPOS stock, with DE 55 as items (`-items`) or hex read into bytes (`-bytes`); moov stock.
+ */
+type Impl = 'fluxrig' | 'fluxrig-opaque' | 'fluxrig-text' | 'jpos-items' | 'jpos-bytes' | 'jpos' | 'moov';
 
-/** The lines printed per spec: which fluxrig figure is compared with which peer figures. */
-const LINES = [
-  { suffix: 'DE 55 as items', fluxrig: 'fluxrig', jpos: 'jpos-items', moov: undefined },
-  { suffix: 'DE 55 opaque', fluxrig: 'fluxrig-opaque', jpos: 'jpos', moov: 'moov' },
-  { suffix: 'items vs opaque', fluxrig: 'fluxrig', jpos: 'jpos', moov: 'moov' },
-] as const satisfies readonly { suffix: string; fluxrig: Impl; jpos: Impl; moov: Impl | undefined }[];
+/** One printed line: which fluxrig figure is compared with which peer figures. */
+interface Line {
+  suffix: string;
+  fluxrig: Impl;
+  jpos: Impl;
+  moov: Impl | undefined;
+}
+
+const SPECS: readonly { short: 'ascii' | 'binary'; fluxrig: string; label: string; impls: readonly Impl[]; lines: readonly Line[] }[] = [
+  {
+    short: 'ascii',
+    fluxrig: 'iso87ascii',
+    label: 'ISO 8583:1987 ASCII',
+    impls: ['fluxrig', 'jpos-items', 'fluxrig-opaque', 'jpos-bytes', 'fluxrig-text', 'jpos', 'moov'],
+    lines: [
+      { suffix: 'DE 55 as items', fluxrig: 'fluxrig', jpos: 'jpos-items', moov: undefined },
+      { suffix: 'DE 55 as bytes', fluxrig: 'fluxrig-opaque', jpos: 'jpos-bytes', moov: undefined },
+      { suffix: 'DE 55 as text', fluxrig: 'fluxrig-text', jpos: 'jpos', moov: 'moov' },
+      { suffix: 'bytes vs text', fluxrig: 'fluxrig-opaque', jpos: 'jpos', moov: 'moov' },
+      { suffix: 'items vs opaque', fluxrig: 'fluxrig', jpos: 'jpos', moov: 'moov' },
+    ],
+  },
+  {
+    short: 'binary',
+    fluxrig: 'iso87binary',
+    label: 'ISO 8583:1987 binary/BCD',
+    impls: ['fluxrig', 'jpos-items', 'fluxrig-opaque', 'jpos', 'moov'],
+    lines: [
+      { suffix: 'DE 55 as items', fluxrig: 'fluxrig', jpos: 'jpos-items', moov: undefined },
+      { suffix: 'DE 55 opaque', fluxrig: 'fluxrig-opaque', jpos: 'jpos', moov: 'moov' },
+      { suffix: 'items vs opaque', fluxrig: 'fluxrig', jpos: 'jpos', moov: 'moov' },
+    ],
+  },
+];
 
 function medianOf(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -130,8 +165,10 @@ function measure(impl: Impl, spec: 'ascii' | 'binary', hex: string, warmupMs: nu
   const commands: Record<Impl, () => [string, string[]]> = {
     fluxrig: () => pinned(process.execPath, fluxrigArgs),
     'fluxrig-opaque': () => pinned(process.execPath, [...fluxrigArgs, '--opaque', '55']),
+    'fluxrig-text': () => pinned(process.execPath, [...fluxrigArgs, '--text', '55']),
     jpos: () => pinned('java', jposArgs(spec)),
     'jpos-items': () => pinned('java', jposArgs(`${spec}-tlv55`)),
+    'jpos-bytes': () => pinned('java', jposArgs(`${spec}-bytes55`)),
     moov: () => pinned(moovBinary, ['-spec', spec, '-hex', hex, '-warmup', `${warmupMs}ms`, '-measure', `${measureMs}ms`]),
   };
   const [command, args] = commands[impl]();
@@ -170,9 +207,10 @@ function main(): void {
     const bytes = pack(fluxFromVector(vector, spec), spec);
     const hex = toHex(bytes);
     const items = fluxrigItems(bytes, spec);
-    const figures = Object.fromEntries(IMPLS.map((impl) => [impl, [] as Figure[]])) as Record<Impl, Figure[]>;
+    const figures = Object.fromEntries(s.impls.map((impl) => [impl, [] as Figure[]])) as Record<Impl, Figure[]>;
     for (let round = 1; round <= rounds; round++) {
-      for (const impl of IMPLS) {
+      // Reversed every other round, so neither side of a pair always runs first after a slower neighbour.
+      for (const impl of round % 2 === 1 ? s.impls : [...s.impls].reverse()) {
         const figure = measure(impl, s.short, hex, warmupMs, measureMs);
         if (impl === 'jpos-items' && figure.de55_items !== items) {
           throw new Error(`jPOS ${s.short}-tlv55 unpacked ${figure.de55_items ?? 'no'} DE 55 items, fluxrig ${items}: not the same work`);
@@ -183,16 +221,17 @@ function main(): void {
       }
     }
     const medianOfImpl = (impl: Impl) => medianOf(figures[impl].map((f) => f.ops_per_cpu_sec));
-    for (const line of LINES) {
+    const medianRatio = (fluxrig: Impl, peer: Impl) => medianOf(figures[fluxrig].map((f, round) => f.ops_per_cpu_sec / (figures[peer][round]?.ops_per_cpu_sec ?? Number.NaN)));
+    for (const line of s.lines) {
       const median = { fluxrig: medianOfImpl(line.fluxrig), jpos: medianOfImpl(line.jpos), moov: line.moov === undefined ? null : medianOfImpl(line.moov) };
-      const ratios = { jpos: median.fluxrig / median.jpos, moov: median.moov === null ? null : median.fluxrig / median.moov };
+      const ratios = { jpos: medianRatio(line.fluxrig, line.jpos), moov: line.moov === undefined ? null : medianRatio(line.fluxrig, line.moov) };
       rows.push({ spec: `${s.short}, ${line.suffix}`, label: s.label, bytes: bytes.length, median, ratios });
     }
   }
 
   const versions = { node: process.version, jpos: jposVersion(), moov: run('moov version', 'go', ['list', '-m', '-f', '{{.Version}}', 'github.com/moov-io/iso8583'], { cwd: moovDir }).trim(), java: spawnSync('java', ['-version'], { encoding: 'utf8' }).stderr.split('\n')[0] ?? '' };
   say('');
-  say(`unpack+pack msgs per CPU-second (median of ${rounds}), one CPU each; node ${versions.node}, jPOS ${versions.jpos} (${versions.java}), moov-io/iso8583 ${versions.moov}`);
+  say(`unpack+pack msgs per CPU-second (median of ${rounds} rounds; ratios: median of the rounds' ratios), one CPU each; node ${versions.node}, jPOS ${versions.jpos} (${versions.java}), moov-io/iso8583 ${versions.moov}`);
   say('line                       bytes     fluxrig        jPOS        moov   fluxrig/jPOS  fluxrig/moov');
   for (const r of rows) {
     const mark = (ratio: number | null, goal: number) => (ratio === null ? '-' : `${ratio.toFixed(2)}${ratio >= goal ? ' ok ' : ' LOW'}`);
@@ -201,8 +240,9 @@ function main(): void {
     );
   }
   say(`goals: fluxrig/jPOS >= ${GOALS.jpos}, fluxrig/moov >= ${GOALS.moov}`);
-  say('DE 55 as items: both decode the EMV items and encode them back (jPOS: its BERTLVBinaryPackager); DE 55 opaque: nobody decodes them;');
-  say('items vs opaque: fluxrig decodes them, the peers do not (the setup of figures recorded before the "as items" line existed)');
+  say('DE 55 as items: both decode the EMV items and encode them back (jPOS: its BERTLVBinaryPackager); nobody decodes them in the other lines;');
+  say('ascii DE 55 as bytes: both read its hex digits into bytes; as text: both keep the digits as text (the stock peers\' way); binary opaque: bytes;');
+  say('items vs opaque, bytes vs text: fluxrig does more than the stock peers (setups of earlier recorded figures; "bytes vs text" was "DE 55 opaque")');
   mkdirSync(cacheDir, { recursive: true });
   writeFileSync(join(cacheDir, 'iso8583.json'), `${JSON.stringify({ at: new Date().toISOString(), message: vector.name, rounds, warmupMs, measureMs, versions, goals: GOALS, rows, figures: allFigures }, null, 2)}\n`);
 }

@@ -9,7 +9,8 @@
  *
  * Usage (spec is "ascii" = ISO87APackager, "binary" = ISO87BPackager, "ascii93" = ISO93APackager;
  *        "ascii-tlv55" and "binary-tlv55", bench only: the same 1987 packagers with DE 55 decoded into EMV
- *        BER-TLV items by jPOS's own BERTLVBinaryPackager and packed back from them, see tlv55):
+ *        BER-TLV items by jPOS's own BERTLVBinaryPackager and packed back from them, see tlv55;
+ *        "ascii-bytes55": ISO87APackager with DE 55 hex-decoded into bytes and encoded back, see bytes55):
  *   unpack SPEC      stdin: one hex message per line  -> stdout: {"mti":"0200","fields":{"2":"..."}} per line
  *   pack SPEC        stdin: one such JSON per line     -> stdout: {"hex":"..."} per line
  *   describe SPEC    stdout: one JSON line per field: number, packager class, max length, binary or not
@@ -100,25 +101,41 @@ public final class Harness {
             case "ascii" -> new ISO87APackager();
             case "binary" -> new ISO87BPackager();
             case "ascii93" -> new ISO93APackager();
-            case "ascii-tlv55" -> tlv55(new ISO87APackager(), HEX_TEXT_LLL);
-            case "binary-tlv55" -> tlv55(new ISO87BPackager(), null);
-            default -> throw new IllegalArgumentException("spec must be ascii, binary, ascii93, ascii-tlv55 or binary-tlv55, got " + spec);
+            case "ascii-tlv55" -> tlv55(new ISO87APackager(), true);
+            case "binary-tlv55" -> tlv55(new ISO87BPackager(), false);
+            case "ascii-bytes55" -> bytes55(new ISO87APackager());
+            default -> throw new IllegalArgumentException("spec must be ascii, binary, ascii93, ascii-tlv55, binary-tlv55 or ascii-bytes55, got " + spec);
         };
+    }
+
+    /**
+     * ISO87APackager whose DE 55 (hex text behind an ASCII LLL prefix counting hex digits) jPOS reads into
+     * bytes and writes back from them, with the field packager the ascii-tlv55 spec wraps: the work fluxrig
+     * does on DE 55 when it carries it as plain bytes. The stock IFA_LLLCHAR keeps those digits as a String,
+     * i.e. decodes no hex at all, which is what the benchmark's "DE 55 as text" line compares.
+     */
+    static ISOBasePackager bytes55(ISOBasePackager stock) throws ISOException {
+        stock.setFieldPackager(55, hexTextAsBytes(stock.getFieldPackager(55)));
+        return stock;
+    }
+
+    /** DE 55 of the ASCII spec read as bytes: jPOS's ISOBinaryFieldPackager with its AsciiHexInterpreter. */
+    static ISOFieldPackager hexTextAsBytes(ISOFieldPackager stock) {
+        return new ISOBinaryFieldPackager(stock.getLength() / 2, stock.getDescription(), AsciiHexInterpreter.INSTANCE, HEX_TEXT_LLL);
     }
 
     /**
      * A stock 1987 packager whose DE 55 jPOS itself decodes into EMV BER-TLV items (one ISOTaggedField per
      * item) and packs back from them, the work fluxrig does on DE 55, so the benchmark compares like with
      * like: jPOS's ISOMsgFieldPackager around a DE 55 field packager, with jPOS's BERTLVBinaryPackager
-     * walking the items. `hexText` null: the binary spec, DE 55 stays the stock IFB_LLLCHAR (raw bytes).
-     * Otherwise the ASCII spec, whose DE 55 is the items' bytes as hex text behind an ASCII LLL prefix
-     * counting hex digits (ISO87APackager reads it as IFA_LLLCHAR); it is read by jPOS's ISOBinaryFieldPackager
-     * with its AsciiHexInterpreter, and `hexText` supplies the prefix. Why not jPOS's BERTLVAsciiHexPackager
+     * walking the items. `hexText` false: the binary spec, DE 55 stays the stock IFB_LLLCHAR (raw bytes).
+     * True: the ASCII spec, whose DE 55 is the items' bytes as hex text behind an ASCII LLL prefix counting
+     * hex digits (ISO87APackager reads it as IFA_LLLCHAR); it is read as bytes by hexTextAsBytes. Why not jPOS's BERTLVAsciiHexPackager
      * on the stock IFA_LLLCHAR: in 2.1.10 it takes an item's length as counting hex characters of its value
      * (it copies and skips `length` characters; its own test vector for jPOS issue 568 is written that way),
      * where EMV data in hex counts bytes, so it cannot read this DE 55 (it stops with an index error).
      */
-    static ISOBasePackager tlv55(ISOBasePackager stock, Prefixer hexText) throws ISOException {
+    static ISOBasePackager tlv55(ISOBasePackager stock, boolean hexText) throws ISOException {
         BERTLVBinaryPackager items = new BERTLVBinaryPackager() {
             @Override
             protected BERTLVFormatMapper getTagFormatMapper() {
@@ -129,9 +146,7 @@ public final class Harness {
         // set it up (Bug349BinaryPackager): without one, unpack dereferences a null table.
         items.setFieldPackager(new ISOFieldPackager[1]);
         ISOFieldPackager field = stock.getFieldPackager(55);
-        if (hexText != null) {
-            field = new ISOBinaryFieldPackager(field.getLength() / 2, field.getDescription(), AsciiHexInterpreter.INSTANCE, hexText);
-        }
+        if (hexText) field = hexTextAsBytes(field);
         stock.setFieldPackager(55, new ISOMsgFieldPackager(field, items));
         return stock;
     }
