@@ -1,10 +1,11 @@
 /**
- * Long ASCII text whose character set is one range of code points (type n: '0'-'9', ans: ' '-'~'):
- * checked four bytes at a time, and written on pack by Buffer's native Latin-1 copy then checked in
- * place. Short fields are cheaper through the per-character loops of the generated walk; these pay off
- * from a few dozen characters (a 510-character ans field: check 333 -> 180 ns, pack 1010 -> 283 ns on
- * this machine's Node 20; bench/iso8583/README.md). Only the generated walk (walk-generator.ts) calls
- * them, on fields whose set asciiRangeOf() finds to be one range.
+ * Long ASCII text whose character set is one range of code points (type n: '0'-'9', ans: ' '-'~', or
+ * type any: every byte): checked four bytes at a time on unpack (not at all for any), and written on pack
+ * by Buffer's native Latin-1 copy then checked in place. Short fields are cheaper through the
+ * per-character loops of the generated walk; these pay off from a few dozen characters (a 510-character
+ * ans field: check 333 -> 180 ns, pack 1010 -> 283 ns on this machine's Node 20; bench/iso8583/README.md).
+ * Only the generated walk (walk-generator.ts) calls them, on fields whose set textRangeOf() finds to be
+ * one range.
  */
 import { writeLatin1 } from './latin1.ts';
 
@@ -26,11 +27,11 @@ let viewBuffer: ArrayBufferLike | undefined;
 let view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
 
 /**
- * 1 when every byte of b[s, e) lies in [lo, hi] (a range within ASCII: 0 <= lo <= hi <= 0x7f), else 0. Per 32-bit word: no byte
- * has its top bit set (all ASCII), none borrows when lo is taken from it (>= lo), and none reaches the
- * top bit when 0x7f - hi is added to it (<= hi). A borrow that crosses into the next byte only happens
- * after a byte already failed, so it cannot hide one. The DataView spans the whole ArrayBuffer and is
- * kept while buffers come from the same one (Node's pooled Buffers share theirs).
+ * 1 when every byte of b[s, e) lies in [lo, hi] (a range within ASCII: 0 <= lo <= hi <= 0x7f), else 0.
+ * Per 32-bit word: no byte has its top bit set (all ASCII), none borrows when lo is taken from it (>= lo),
+ * and none reaches the top bit when 0x7f - hi is added to it (<= hi). A borrow that crosses into the next
+ * byte only happens after a byte already failed, so it cannot hide one. The DataView spans the whole
+ * ArrayBuffer and is kept while buffers come from the same one (Node's pooled Buffers share theirs).
  */
 export function bytesInRange(b: Uint8Array, s: number, e: number, lo: number, hi: number): number {
   if (viewBuffer !== b.buffer) {
