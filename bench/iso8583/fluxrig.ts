@@ -30,7 +30,7 @@ const { values } = parseArgs({
 });
 const specName = SPEC_NAMES[values.spec];
 if (specName === undefined || values.hex === undefined) {
-  process.stderr.write('usage: fluxrig.ts --spec ascii|binary --hex HEX [--warmup-ms N] [--measure-ms N]\n');
+  process.stderr.write('usage: fluxrig.ts --spec ascii|binary --hex HEX [--warmup-ms N] [--measure-ms N] [--opaque 55,…] [--text 55,…]\n');
   process.exit(2);
 }
 /**
